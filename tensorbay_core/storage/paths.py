@@ -1,0 +1,46 @@
+"""Object keys: validated, normalised, and confined to a root."""
+
+from __future__ import annotations
+
+import posixpath
+
+from ..errors import InvalidArgument
+
+_FORBIDDEN = {chr(c) for c in range(32)} | {"\x7f", "\\"}
+
+
+def clean_key(key: str, *, allow_empty: bool = False) -> str:
+    """Return ``key`` as a normalised relative POSIX key, or raise ``InvalidArgument``.
+
+    Refused before any I/O: absolute paths, ``..`` components, NUL and other control
+    characters, backslashes and drive letters.
+    """
+    if not isinstance(key, str):
+        raise InvalidArgument(f"a storage path must be a string, not {type(key).__name__}")
+    bad = next((ch for ch in key if ch in _FORBIDDEN), None)
+    if bad is not None:
+        raise InvalidArgument(f"storage path {key!r} contains the forbidden character {bad!r}")
+    if key.startswith("/") or (len(key) > 1 and key[1] == ":"):
+        raise InvalidArgument(f"storage path {key!r} must be relative, not absolute")
+    parts = [p for p in key.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise InvalidArgument(f"storage path {key!r} may not contain '..'")
+    cleaned = "/".join(parts)
+    if not cleaned and not allow_empty:
+        raise InvalidArgument("a storage path may not be empty")
+    return cleaned
+
+
+def join_key(*parts: str) -> str:
+    """Join already-clean key parts, skipping empty ones."""
+    return posixpath.join(*[p.strip("/") for p in parts if p and p.strip("/")]) if any(
+        p and p.strip("/") for p in parts
+    ) else ""
+
+
+def clean_prefix(prefix: str) -> str:
+    """Validate a listing prefix; a trailing slash is kept, since it means "this folder"."""
+    cleaned = clean_key(prefix, allow_empty=True)
+    if cleaned and prefix.endswith("/"):
+        cleaned += "/"
+    return cleaned
