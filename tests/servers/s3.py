@@ -1,0 +1,1 @@
+"""Placeholder: fixtures for the s3 test server land here."""
