@@ -1,0 +1,252 @@
+"""DatasetClient and SegmentClient: read and change one dataset through the transport."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ..dataset import Notes, RemoteData
+from ..errors import StatusError
+from ..label import Catalog, Label
+from .paging import PagingList
+from .transport import Transport
+
+DATA_PAGE = 128
+
+
+class SegmentClient:
+    """One segment of a dataset version."""
+
+    def __init__(self, name: str, dataset_client: DatasetClient) -> None:
+        self.name = name
+        self._dataset = dataset_client
+        self._transport = dataset_client._transport
+
+    def _remote_data(self, body: dict[str, Any]) -> RemoteData:
+        path = body["remotePath"]
+        params = {**self._dataset._read_params(), "segment": self.name, "path": path}
+        dataset = self._dataset.name
+        return RemoteData(
+            path,
+            label=Label.loads(body.get("label") or {}),
+            timestamp=body.get("timestamp"),
+            size=body.get("size"),
+            checksum=body.get("checksum"),
+            opener=lambda: self._transport.open_data(dataset, **params),
+            url_getter=lambda: self._transport.call("get_data_url", dataset=dataset, **params)["url"],
+        )
+
+    def _fetch(self, after: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        page = self._transport.call(
+            "list_data",
+            dataset=self._dataset.name,
+            segment=self.name,
+            start_after=after,
+            limit=limit,
+            **self._dataset._read_params(),
+        )
+        return page["data"], page["truncated"]
+
+    def _count(self) -> int:
+        return int(
+            self._transport.call(
+                "count_data", dataset=self._dataset.name, segment=self.name, **self._dataset._read_params()
+            )
+        )
+
+    def list_data(self) -> PagingList[RemoteData]:
+        """The segment's data, lazily, in path order."""
+
+        def fetch(after: str, limit: int) -> tuple[list[RemoteData], bool]:
+            bodies, truncated = self._fetch(after, limit)
+            return [self._remote_data(b) for b in bodies], truncated
+
+        return PagingList(fetch, lambda d: d.path, self._count, DATA_PAGE)
+
+    def list_data_paths(self) -> PagingList[str]:
+        """The segment's data paths, lazily, in order."""
+
+        def fetch(after: str, limit: int) -> tuple[list[str], bool]:
+            bodies, truncated = self._fetch(after, limit)
+            return [b["remotePath"] for b in bodies], truncated
+
+        return PagingList(fetch, lambda p: p, self._count, DATA_PAGE)
+
+    def get_data(self, remote_path: str) -> RemoteData:
+        """One data of the segment."""
+        body = self._transport.call(
+            "get_data", dataset=self._dataset.name, segment=self.name, path=remote_path,
+            **self._dataset._read_params(),
+        )
+        return self._remote_data(body)
+
+    def delete_data(self, remote_paths: str | list[str]) -> None:
+        """Remove data from the current draft."""
+        paths = [remote_paths] if isinstance(remote_paths, str) else list(remote_paths)
+        self._transport.call(
+            "delete_data", dataset=self._dataset.name, segment=self.name, paths=paths,
+            draft_number=self._dataset._draft_for_write(),
+        )
+
+    def __repr__(self) -> str:
+        return f"SegmentClient({self.name!r} of {self._dataset.name!r})"
+
+
+class DatasetClient:
+    """One dataset, at a commit (reads) or in a draft (reads and writes)."""
+
+    def __init__(self, info: dict[str, Any], transport: Transport) -> None:
+        self.name: str = info["name"]
+        self.dataset_id: int = info["id"]
+        self.alias: str = info.get("alias", "")
+        self.config_name: str | None = info.get("configName")
+        self._transport = transport
+        self.commit_id: str | None = info.get("commitId")
+        self.draft_number: int | None = None
+        self._warned_empty = False
+
+    # -- status ---------------------------------------------------------------------------
+
+    @property
+    def status(self) -> dict[str, Any]:
+        """Where the client is: ``{"commit_id": ...}`` or ``{"draft_number": ...}``."""
+        if self.draft_number is not None:
+            return {"draft_number": self.draft_number}
+        return {"commit_id": self.commit_id}
+
+    def _read_params(self) -> dict[str, Any]:
+        if self.draft_number is not None:
+            return {"draft_number": self.draft_number}
+        if self.commit_id is None:
+            self._warn_if_only_drafts()
+        return {"commit": self.commit_id} if self.commit_id else {}
+
+    def _warn_if_only_drafts(self) -> None:
+        if self._warned_empty:
+            return
+        self._warned_empty = True
+        open_drafts = self.list_drafts()
+        if open_drafts:
+            numbers = ", ".join(f"#{d['number']}" for d in open_drafts)
+            warnings.warn(
+                f"dataset {self.name!r} has no commit yet, so reads see nothing; its open draft(s) {numbers} "
+                f"hold the uploaded data: call commit(title) to publish them, or checkout(draft_number=N) "
+                "to read a draft",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _draft_for_write(self) -> int:
+        if self.draft_number is None:
+            raise StatusError(
+                f"dataset client {self.name!r} is at a commit; call create_draft(title) or "
+                "checkout(draft_number=N) before changing the dataset"
+            )
+        return self.draft_number
+
+    def checkout(self, revision: str | None = None, draft_number: int | None = None) -> None:
+        """Move to a revision (branch name or commit id) or to a draft."""
+        if revision is not None and draft_number is not None:
+            raise StatusError("checkout takes a revision or a draft_number, not both")
+        if draft_number is not None:
+            self._transport.call("get_draft", dataset=self.name, draft_number=draft_number)
+            self.draft_number = draft_number
+            return
+        commit = self._transport.call("get_commit", dataset=self.name, revision=revision or "main")
+        self.commit_id, self.draft_number = commit["commitId"], None
+
+    # -- versions -------------------------------------------------------------------------
+
+    def create_draft(self, title: str, description: str = "", branch_name: str = "main") -> int:
+        """Open a draft and move the client to it."""
+        draft = self._transport.call(
+            "create_draft", dataset=self.name, title=title, description=description, branch_name=branch_name
+        )
+        self.draft_number = int(draft["number"])
+        return self.draft_number
+
+    def get_draft(self, draft_number: int | None = None) -> dict[str, Any]:
+        """A draft (default: the current one)."""
+        number = draft_number if draft_number is not None else self._draft_for_write()
+        return dict(self._transport.call("get_draft", dataset=self.name, draft_number=number))
+
+    def list_drafts(self, status: str = "OPEN", branch_name: str | None = None) -> list[dict[str, Any]]:
+        """Drafts by status (OPEN, CLOSED, COMMITTED or ALL)."""
+        return list(self._transport.call("list_drafts", dataset=self.name, status=status, branch_name=branch_name))
+
+    def update_draft(self, draft_number: int | None = None, *, title: str | None = None, description: str | None = None) -> None:
+        """Change a draft's title or description."""
+        number = draft_number if draft_number is not None else self._draft_for_write()
+        self._transport.call("update_draft", dataset=self.name, draft_number=number, title=title, description=description)
+
+    def close_draft(self, draft_number: int) -> None:
+        """Close a draft without committing it."""
+        self._transport.call("update_draft", dataset=self.name, draft_number=draft_number, status="CLOSED")
+        if self.draft_number == draft_number:
+            self.draft_number = None
+
+    def commit(self, title: str, description: str = "") -> str:
+        """Commit the current draft; the client moves to the new commit."""
+        commit = self._transport.call(
+            "commit", dataset=self.name, draft_number=self._draft_for_write(), title=title, description=description
+        )
+        self.commit_id, self.draft_number = commit["commitId"], None
+        return str(self.commit_id)
+
+    def get_commit(self, revision: str | None = None) -> dict[str, Any]:
+        """A commit (default: the current one)."""
+        revision = revision or self.commit_id or "main"
+        return dict(self._transport.call("get_commit", dataset=self.name, revision=revision))
+
+    def list_commits(self, revision: str | None = None) -> list[dict[str, Any]]:
+        """History of a revision (default: the current commit), newest first."""
+        return list(self._transport.call("list_commits", dataset=self.name, revision=revision or self.commit_id))
+
+    def create_branch(self, name: str, revision: str | None = None) -> None:
+        """A branch at a revision (default: the current commit)."""
+        self._transport.call("create_branch", dataset=self.name, name=name, revision=revision or self.commit_id)
+
+    def list_branches(self) -> list[dict[str, Any]]:
+        """Branches and their heads."""
+        return list(self._transport.call("list_branches", dataset=self.name))
+
+    # -- content --------------------------------------------------------------------------
+
+    def list_segment_names(self) -> list[str]:
+        """Segment names of the current version."""
+        return list(self._transport.call("list_segment_names", dataset=self.name, **self._read_params()))
+
+    def get_segment(self, name: str = "") -> SegmentClient:
+        """A segment of the current version."""
+        return SegmentClient(name, self)
+
+    def create_segment(self, name: str = "") -> SegmentClient:
+        """Create (or get) a segment in the current draft."""
+        self._transport.call("create_segment", dataset=self.name, draft_number=self._draft_for_write(), name=name)
+        return SegmentClient(name, self)
+
+    def delete_segment(self, name: str) -> None:
+        """Remove a segment from the current draft."""
+        self._transport.call("delete_segment", dataset=self.name, draft_number=self._draft_for_write(), name=name)
+
+    def get_catalog(self) -> Catalog:
+        """The current version's catalog."""
+        return Catalog.loads(self._transport.call("get_catalog", dataset=self.name, **self._read_params()))
+
+    def upload_catalog(self, catalog: Catalog) -> None:
+        """Set the current draft's catalog."""
+        self._transport.call(
+            "upload_catalog", dataset=self.name, draft_number=self._draft_for_write(), catalog=catalog.dumps()
+        )
+
+    def get_notes(self) -> Notes:
+        """The current version's notes."""
+        return Notes.loads(self._transport.call("get_notes", dataset=self.name, **self._read_params()) or {})
+
+    def update_notes(self, notes: Notes) -> None:
+        """Set the current draft's notes."""
+        self._transport.call("update_notes", dataset=self.name, draft_number=self._draft_for_write(), notes=notes.dumps())
+
+    def __repr__(self) -> str:
+        where = f"draft #{self.draft_number}" if self.draft_number is not None else f"commit {self.commit_id}"
+        return f"DatasetClient({self.name!r}, {where})"

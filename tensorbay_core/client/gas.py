@@ -1,0 +1,202 @@
+"""``GAS``: the entry point of the SDK, with TensorBay's method names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..dataset import Dataset
+from ..errors import InvalidArgument, NotFound
+from .cloud import CloudClient
+from .dataset import DatasetClient
+from .transport import Transport
+from .upload import check_dataset, upload
+
+
+@dataclass(frozen=True)
+class StorageConfigInfo:
+    """A storage config as listed: never carries its secrets."""
+
+    name: str
+    type: str
+    file_path: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> StorageConfigInfo:
+        """Build from the service's JSON."""
+        rest = {k: v for k, v in body.items() if k not in ("name", "type", "filePath")}
+        return cls(body["name"], body["type"], body["filePath"], rest)
+
+
+def _transport(access_key: str, url: str, home: str | None) -> Transport:
+    if url:
+        from .http import HTTPTransport
+
+        return HTTPTransport(url, access_key)
+    from ..service import EMBEDDED_USER, embedded_service
+    from .embedded import EmbeddedTransport
+
+    service = embedded_service(home)
+    return EmbeddedTransport(service, service.ensure_user(EMBEDDED_USER))
+
+
+class GAS:
+    """Manage storage configs and datasets.
+
+    With no ``url`` the service runs in this process (SQLite and local storage under
+    ``$TENSORBAY_HOME``, default ``~/.tensorbay``); with ``url`` it is a ``gas serve``.
+    """
+
+    def __init__(self, access_key: str, url: str = "", *, home: str | None = None) -> None:
+        if not isinstance(access_key, str) or not access_key:
+            raise InvalidArgument("GAS needs an access key, e.g. GAS('Accesskey-...')")
+        self._transport = _transport(access_key, url, home)
+
+    def __repr__(self) -> str:
+        return f"GAS({self._transport!r})"
+
+    # -- storage configs ------------------------------------------------------------------
+
+    def create_storage_config(self, type: str, name: str, file_path: str, **fields: Any) -> CloudClient:
+        """Create a config of any installed provider type; its connection is checked now."""
+        self._transport.call("create_storage_config", type=type, name=name, file_path=file_path, values=fields)
+        return CloudClient(name, self._transport)
+
+    def create_oss_storage_config(
+        self, name: str, file_path: str, *, endpoint: str, accesskey_id: str, accesskey_secret: str,
+        bucket_name: str, **extra: Any,
+    ) -> CloudClient:
+        """An Aliyun OSS config (needs the tensorbay-oss plugin)."""
+        return self.create_storage_config(
+            "oss", name, file_path, endpoint=endpoint, accesskey_id=accesskey_id,
+            accesskey_secret=accesskey_secret, bucket_name=bucket_name, **extra,
+        )
+
+    def create_s3_storage_config(
+        self, name: str, file_path: str, *, endpoint: str, accesskey_id: str, accesskey_secret: str,
+        bucket_name: str, **extra: Any,
+    ) -> CloudClient:
+        """An Amazon S3 (or S3-compatible) config (needs the tensorbay-s3 plugin)."""
+        return self.create_storage_config(
+            "s3", name, file_path, endpoint=endpoint, accesskey_id=accesskey_id,
+            accesskey_secret=accesskey_secret, bucket_name=bucket_name, **extra,
+        )
+
+    def create_azure_storage_config(
+        self, name: str, file_path: str, *, account_type: str, account_name: str, account_key: str,
+        container_name: str, **extra: Any,
+    ) -> CloudClient:
+        """An Azure Blob config (needs the tensorbay-azure plugin)."""
+        return self.create_storage_config(
+            "azure", name, file_path, account_type=account_type, account_name=account_name,
+            account_key=account_key, container_name=container_name, **extra,
+        )
+
+    def create_local_storage_config(self, name: str, file_path: str, endpoint: str = "") -> CloudClient:
+        """A directory on the service's machine; ``endpoint`` is where ``gas serve`` serves it."""
+        return self.create_storage_config("local", name, file_path, endpoint=endpoint)
+
+    def list_auth_storage_configs(self) -> list[StorageConfigInfo]:
+        """Every storage config, without secrets."""
+        configs: list[StorageConfigInfo] = []
+        while True:
+            page = self._transport.call("list_storage_configs", offset=len(configs), limit=128)
+            configs.extend(StorageConfigInfo.from_json(c) for c in page["configs"])
+            if not page["configs"] or len(configs) >= page["totalCount"]:
+                return configs
+
+    def get_auth_storage_config(self, name: str) -> StorageConfigInfo:
+        """One storage config, without secrets."""
+        return StorageConfigInfo.from_json(self._transport.call("get_storage_config", name=name))
+
+    def delete_storage_config(self, name: str) -> None:
+        """Delete a config that no dataset uses."""
+        self._transport.call("delete_storage_config", name=name)
+
+    def get_cloud_client(self, name: str) -> CloudClient:
+        """Browse the files of a storage config."""
+        self._transport.call("get_storage_config", name=name)
+        return CloudClient(name, self._transport)
+
+    # -- datasets -------------------------------------------------------------------------
+
+    def create_dataset(self, name: str, config_name: str | None = None, alias: str = "") -> DatasetClient:
+        """Create a dataset on the default storage, or on the named storage config."""
+        info = self._transport.call("create_dataset", name=name, config_name=config_name, alias=alias)
+        return DatasetClient(info, self._transport)
+
+    def get_dataset(self, name: str) -> DatasetClient:
+        """A client at the dataset's latest commit."""
+        return DatasetClient(self._transport.call("get_dataset", name=name), self._transport)
+
+    def list_dataset_names(self) -> list[str]:
+        """Every dataset name, sorted."""
+        names: list[str] = []
+        while True:
+            page = self._transport.call("list_dataset_names", offset=len(names), limit=128)
+            names.extend(page["names"])
+            if not page["names"] or len(names) >= page["totalCount"]:
+                return names
+
+    def rename_dataset(self, name: str, new_name: str) -> None:
+        """Rename a dataset."""
+        self._transport.call("update_dataset", name=name, new_name=new_name)
+
+    def update_dataset(self, name: str, *, alias: str | None = None) -> None:
+        """Change a dataset's alias."""
+        self._transport.call("update_dataset", name=name, alias=alias)
+
+    def delete_dataset(self, name: str) -> None:
+        """Delete a dataset and the objects it copied; the user's original objects stay."""
+        self._transport.call("delete_dataset", name=name)
+
+    def upload_dataset(
+        self,
+        dataset: Dataset,
+        draft_number: int | None = None,
+        *,
+        branch_name: str = "main",
+        jobs: int = 8,
+        skip_uploaded_files: bool = False,
+        quiet: bool = False,
+        commit: str | None = None,
+        validate: bool = True,
+    ) -> DatasetClient:
+        """Upload a local ``Dataset`` into a draft of the existing dataset of the same name.
+
+        Local files are uploaded, AuthData imported server-side (or referenced in place).
+        The upload goes to ``draft_number``, else the first open draft of ``branch_name``,
+        else a new draft. With ``commit="title"`` the draft is committed at the end; else
+        commit it yourself: reads show the latest commit.
+        """
+        if jobs < 1:
+            raise InvalidArgument(f"jobs must be at least 1, not {jobs}")
+        try:
+            client = self.get_dataset(dataset.name)
+        except NotFound:
+            raise NotFound(
+                f"dataset {dataset.name!r} does not exist: create it first with "
+                f"gas.create_dataset({dataset.name!r}) for the default storage, or "
+                f"gas.create_dataset({dataset.name!r}, config_name='<your storage config>') for your own storage"
+            ) from None
+        check_dataset(dataset, client.config_name, validate)
+        if draft_number is not None:
+            client.checkout(draft_number=draft_number)
+            if client.get_draft()["status"] != "OPEN":
+                raise InvalidArgument(f"draft #{draft_number} of {dataset.name!r} is not open")
+        else:
+            open_drafts = client.list_drafts(branch_name=branch_name)
+            if open_drafts:
+                client.checkout(draft_number=open_drafts[0]["number"])
+            else:
+                client.create_draft('Draft autogenerated by "GAS.upload_dataset"', branch_name=branch_name)
+        upload(self._transport, client, dataset, jobs=jobs, skip_uploaded_files=skip_uploaded_files, quiet=quiet)
+        if commit:
+            client.commit(commit)
+        elif not quiet:
+            print(
+                f"Uploaded {dataset.name!r} into draft #{client.draft_number}. Reads show the latest commit: "
+                f"call dataset_client.commit('title') to publish it.",
+            )
+        return client

@@ -1,0 +1,59 @@
+"""The GAS service: one implementation behind both the embedded and the HTTP mode."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from ..storage import StorageProvider, create_provider
+from .configs import ConfigOps
+from .datasets import DatasetOps
+from .operations import Operation, collect_operations
+from .secrets import SecretBox
+from .store import Store
+from .transfers import TransferOps
+from .users import UserOps
+from .versions import VersionOps
+
+EMBEDDED_USER = "local"
+
+
+class Service(TransferOps, VersionOps, DatasetOps, ConfigOps, UserOps):
+    """Every operation of the GAS service; callers pass the acting user's id."""
+
+
+OPERATIONS: dict[str, Operation] = collect_operations(Service)
+
+
+def default_home() -> str:
+    """``$TENSORBAY_HOME``, or ``~/.tensorbay``."""
+    return os.path.abspath(os.path.expanduser(os.environ.get("TENSORBAY_HOME") or "~/.tensorbay"))
+
+
+def open_service(db_url: str, home: str, default_storage: StorageProvider | None = None) -> Service:
+    """A service on ``db_url``; its secret key and (by default) its storage live under ``home``."""
+    os.makedirs(home, exist_ok=True)
+    if default_storage is None:
+        root = os.path.join(home, "storage")
+        os.makedirs(root, exist_ok=True)
+        default_storage = create_provider("local", "default", root, {})
+    return Service(Store(db_url), SecretBox.from_env_or_file(os.path.join(home, "secret.key")), default_storage)
+
+
+_embedded: dict[str, Service] = {}
+_embedded_lock = threading.Lock()
+
+
+def embedded_service(home: str | None = None) -> Service:
+    """The in-process service for a TENSORBAY_HOME (one per home per process)."""
+    home = home or default_home()
+    with _embedded_lock:
+        service = _embedded.get(home)
+        if service is None:
+            os.makedirs(home, exist_ok=True)
+            service = open_service("sqlite:///" + os.path.join(home, "tensorbay.db"), home)
+            _embedded[home] = service
+        return service
+
+
+__all__ = ["EMBEDDED_USER", "OPERATIONS", "Operation", "Service", "embedded_service", "open_service"]

@@ -1,0 +1,129 @@
+"""The service's shared state and look-ups: store, secret box, providers, name rules."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from ..errors import InvalidArgument, NotFound, StatusError
+from ..storage import StorageProvider, create_provider
+from .secrets import SecretBox
+from .store import Store, branches, commits, datasets, drafts, storage_configs
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+DEFAULT_BRANCH = "main"
+
+
+def check_name(kind: str, name: str) -> str:
+    """Dataset and config names: letters, digits, ``_ . -``; at most 128 characters."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise InvalidArgument(
+            f"invalid {kind} name {name!r}: use 1-128 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+class ServiceBase:
+    """State every part of the service shares."""
+
+    def __init__(self, store: Store, box: SecretBox, default_storage: StorageProvider) -> None:
+        self.store = store
+        self.box = box
+        self.default_storage = default_storage
+        self._providers: dict[int, StorageProvider] = {}
+        self._providers_lock = threading.Lock()
+
+    # -- configs and providers ------------------------------------------------------------
+
+    def _config_row(self, conn: Connection, user: int, name: str) -> Row[Any]:
+        if not name:
+            raise InvalidArgument("a storage config name is required")
+        row = conn.execute(
+            select(storage_configs).where(storage_configs.c.owner_id == user, storage_configs.c.name == name)
+        ).first()
+        if row is None:
+            raise NotFound(f"storage config {name!r} does not exist; create it with gas.create_*_storage_config")
+        return row
+
+    def _provider_of_row(self, row: Row[Any]) -> StorageProvider:
+        with self._providers_lock:
+            provider = self._providers.get(row.id)
+            if provider is None:
+                provider = create_provider(row.type, row.name, row.file_path, self.box.open(row.sealed_values))
+                self._providers[row.id] = provider
+            return provider
+
+    def _forget_provider(self, config_id: int) -> None:
+        with self._providers_lock:
+            self._providers.pop(config_id, None)
+
+    def provider_for_config(self, user: int, name: str) -> StorageProvider:
+        """The provider of one of ``user``'s configs."""
+        with self.store.begin() as conn:
+            return self._provider_of_row(self._config_row(conn, user, name))
+
+    def _dataset_storage(self, conn: Connection, ds: Row[Any]) -> tuple[StorageProvider, str]:
+        """The provider a dataset stores on, and the key prefix of its objects."""
+        if ds.config_id is None:
+            return self.default_storage, f"datasets/{ds.id}"
+        row = conn.execute(select(storage_configs).where(storage_configs.c.id == ds.config_id)).one()
+        provider = self._provider_of_row(row)
+        return provider, provider.dataset_prefix
+
+    # -- datasets and versions ------------------------------------------------------------
+
+    def _dataset(self, conn: Connection, user: int, name: str) -> Row[Any]:
+        row = conn.execute(select(datasets).where(datasets.c.owner_id == user, datasets.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"dataset {name!r} does not exist; create it with gas.create_dataset({name!r})")
+        return row
+
+    def _draft(self, conn: Connection, ds: Row[Any], number: int) -> Row[Any]:
+        row = conn.execute(
+            select(drafts).where(drafts.c.dataset_id == ds.id, drafts.c.number == number)
+        ).first()
+        if row is None:
+            raise NotFound(f"draft #{number} of dataset {ds.name!r} does not exist")
+        return row
+
+    def _open_draft(self, conn: Connection, ds: Row[Any], number: int | None) -> Row[Any]:
+        if number is None:
+            raise StatusError(
+                f"writing to dataset {ds.name!r} needs a draft: call create_draft(title) or checkout(draft_number=N)"
+            )
+        row = self._draft(conn, ds, number)
+        if row.status != "OPEN":
+            raise StatusError(f"draft #{number} of dataset {ds.name!r} is {row.status.lower()}, not open")
+        return row
+
+    def _resolve_commit(self, conn: Connection, ds: Row[Any], revision: str | None) -> str | None:
+        """A commit id from a branch name or commit id (default: the default branch head)."""
+        revision = revision or DEFAULT_BRANCH
+        head = conn.execute(
+            select(branches.c.commit_id).where(branches.c.dataset_id == ds.id, branches.c.name == revision)
+        ).first()
+        if head is not None:
+            return head.commit_id
+        found = conn.execute(
+            select(commits.c.id).where(commits.c.dataset_id == ds.id, commits.c.id.startswith(revision))
+        ).all()
+        if len(found) == 1:
+            return str(found[0].id)
+        if len(found) > 1:
+            raise InvalidArgument(f"revision {revision!r} of dataset {ds.name!r} is ambiguous")
+        raise NotFound(f"revision {revision!r} of dataset {ds.name!r} does not exist")
+
+    def _read_tree(
+        self, conn: Connection, ds: Row[Any], commit: str | None = None, draft_number: int | None = None
+    ) -> int | None:
+        """The tree a read sees: a draft, a commit/branch, or the default branch head."""
+        if draft_number is not None:
+            return int(self._draft(conn, ds, draft_number).tree_id)
+        commit_id = self._resolve_commit(conn, ds, commit)
+        if commit_id is None:
+            return None
+        return int(conn.execute(select(commits.c.tree_id).where(commits.c.id == commit_id)).scalar_one())

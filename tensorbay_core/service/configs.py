@@ -1,0 +1,114 @@
+"""Storage config operations: create (validated and connection-checked), list, get, delete."""
+
+from __future__ import annotations
+
+import secrets
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import AlreadyExists, Conflict, InvalidArgument
+from ..storage import StorageProvider, create_provider
+from .base import ServiceBase, check_name
+from .operations import operation
+from .store import datasets, now, storage_configs
+
+MAX_PAGE = 1000
+
+
+def page_limit(limit: int) -> int:
+    """Clamp a requested page size to 1..1000."""
+    if not isinstance(limit, int) or limit < 1:
+        raise InvalidArgument(f"limit must be a positive integer, not {limit!r}")
+    return min(limit, MAX_PAGE)
+
+
+class ConfigOps(ServiceBase):
+    """Operations on a user's storage configs."""
+
+    def _public(self, provider: StorageProvider) -> dict[str, Any]:
+        return provider.config.public()
+
+    @operation("POST", "/storage-configs")
+    def create_storage_config(
+        self, user: int, type: str, name: str, file_path: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Validate a config, check that it reaches its storage, and save it."""
+        check_name("storage config", name)
+        values = dict(values)
+        provider = create_provider(type, name, file_path, values)
+        if any(f.name == "signing_key" for f in provider.fields) and not provider.value("signing_key"):
+            values["signing_key"] = secrets.token_urlsafe(32)
+            provider = create_provider(type, name, file_path, values)
+        provider.check_connection()
+        with self.store.begin() as conn:
+            try:
+                conn.execute(
+                    storage_configs.insert().values(
+                        owner_id=user,
+                        name=name,
+                        type=provider.type,
+                        file_path=provider.config.file_path,
+                        sealed_values=self.box.seal(provider.config.revealed()),
+                        created_at=now(),
+                    )
+                )
+            except IntegrityError:
+                raise AlreadyExists(f"storage config {name!r} already exists") from None
+        return self._public(provider)
+
+    @operation("GET", "/storage-configs")
+    def list_storage_configs(self, user: int, offset: int = 0, limit: int = 128) -> dict[str, Any]:
+        """A page of the user's configs, without secrets."""
+        with self.store.begin() as conn:
+            where = storage_configs.c.owner_id == user
+            total = conn.execute(select(func.count()).select_from(storage_configs).where(where)).scalar_one()
+            rows = conn.execute(
+                select(storage_configs).where(where).order_by(storage_configs.c.name)
+                .offset(max(offset, 0)).limit(page_limit(limit))
+            ).all()
+            configs = [self._public(self._provider_of_row(row)) for row in rows]
+        return {"configs": configs, "totalCount": total}
+
+    @operation("GET", "/storage-configs/{name}")
+    def get_storage_config(self, user: int, name: str) -> dict[str, Any]:
+        """One config, without secrets."""
+        return self._public(self.provider_for_config(user, name))
+
+    @operation("DELETE", "/storage-configs/{name}")
+    def delete_storage_config(self, user: int, name: str) -> None:
+        """Delete a config no dataset uses."""
+        with self.store.begin() as conn:
+            row = self._config_row(conn, user, name)
+            used = conn.execute(select(datasets.c.name).where(datasets.c.config_id == row.id).limit(5)).scalars()
+            names = list(used)
+            if names:
+                raise Conflict(
+                    f"storage config {name!r} is used by dataset(s) {', '.join(map(repr, names))}; "
+                    "delete those datasets first"
+                )
+            conn.execute(storage_configs.delete().where(storage_configs.c.id == row.id))
+        self._forget_provider(row.id)
+
+    @operation("GET", "/cloud/{config_name}/files")
+    def list_cloud_files(
+        self, user: int, config_name: str, prefix: str = "", start_after: str = "", limit: int = 1000
+    ) -> dict[str, Any]:
+        """A page of the objects under ``prefix`` in a config's storage, in key order."""
+        provider = self.provider_for_config(user, config_name)
+        limit = page_limit(limit)
+        objects = provider.iter_objects(prefix)
+        if start_after:
+            objects = (o for o in objects if o.path > start_after)
+        page = list(islice(objects, limit + 1))
+        files = [{"path": o.path, "size": o.size, "etag": o.etag, "mtime": o.mtime} for o in page[:limit]]
+        return {"files": files, "truncated": len(page) > limit}
+
+    @operation("GET", "/cloud/{config_name}/urls")
+    def get_cloud_file_url(self, user: int, config_name: str, path: str, expires: int = 3600) -> dict[str, str]:
+        """A signed GET URL of one object in a config's storage."""
+        provider = self.provider_for_config(user, config_name)
+        provider.info(path)
+        return {"url": provider.sign_url(path, "GET", expires)}

@@ -1,0 +1,217 @@
+"""Reading and editing a version's contents: segments, data entries, catalog and notes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from ..errors import InvalidArgument, NotFound
+from ..storage.paths import clean_key
+from .base import ServiceBase
+from .configs import page_limit
+from .operations import operation
+from .store import entries, segments, trees
+
+
+def check_segment_name(name: str) -> str:
+    """Segment names are single names: no '/', no '..', no control characters ("" is the default)."""
+    if not isinstance(name, str) or "/" in name or "\\" in name or name in (".", "..") or len(name) > 512:
+        raise InvalidArgument(f"invalid segment name {name!r}: use a single name without '/' or '..'")
+    if any(ord(ch) < 32 for ch in name):
+        raise InvalidArgument(f"invalid segment name {name!r}: control characters are not allowed")
+    return name
+
+
+def check_remote_path(path: str) -> str:
+    """A data path inside a segment: relative, no '..', no control characters."""
+    try:
+        return clean_key(path)
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"invalid remote path: {exc.message}") from None
+
+
+def entry_json(row: Row[Any]) -> dict[str, Any]:
+    """An entry as the API returns it."""
+    body: dict[str, Any] = {
+        "remotePath": row.path,
+        "label": json.loads(row.label),
+        "size": row.size,
+        "checksum": row.checksum,
+    }
+    if row.timestamp is not None:
+        body["timestamp"] = row.timestamp
+    return body
+
+
+class EntryOps(ServiceBase):
+    """Segments, data, catalog and notes of one version."""
+
+    def _tree(self, conn: Connection, user: int, dataset: str, commit: str | None, draft_number: int | None) -> int | None:
+        return self._read_tree(conn, self._dataset(conn, user, dataset), commit, draft_number)
+
+    def _draft_tree(self, conn: Connection, user: int, dataset: str, draft_number: int | None) -> int:
+        ds = self._dataset(conn, user, dataset)
+        return int(self._open_draft(conn, ds, draft_number).tree_id)
+
+    def _ensure_segment(self, conn: Connection, tree_id: int, name: str) -> None:
+        check_segment_name(name)
+        found = conn.execute(
+            select(segments.c.name).where(segments.c.tree_id == tree_id, segments.c.name == name)
+        ).first()
+        if found is None:
+            conn.execute(segments.insert().values(tree_id=tree_id, name=name))
+
+    @operation("GET", "/datasets/{dataset}/segments")
+    def list_segment_names(
+        self, user: int, dataset: str, commit: str | None = None, draft_number: int | None = None
+    ) -> list[str]:
+        """Segment names of a version, sorted."""
+        with self.store.begin() as conn:
+            tree_id = self._tree(conn, user, dataset, commit, draft_number)
+            if tree_id is None:
+                return []
+            rows = conn.execute(select(segments.c.name).where(segments.c.tree_id == tree_id).order_by(segments.c.name))
+            return list(rows.scalars())
+
+    @operation("POST", "/datasets/{dataset}/segments")
+    def create_segment(self, user: int, dataset: str, draft_number: int, name: str = "") -> None:
+        """Create a segment in a draft (no error if it exists)."""
+        with self.store.begin() as conn:
+            self._ensure_segment(conn, self._draft_tree(conn, user, dataset, draft_number), name)
+
+    @operation("DELETE", "/datasets/{dataset}/segments")
+    def delete_segment(self, user: int, dataset: str, draft_number: int, name: str) -> None:
+        """Remove a segment and its entries from a draft."""
+        with self.store.begin() as conn:
+            tree_id = self._draft_tree(conn, user, dataset, draft_number)
+            conn.execute(entries.delete().where(entries.c.tree_id == tree_id, entries.c.segment == name))
+            conn.execute(segments.delete().where(segments.c.tree_id == tree_id, segments.c.name == name))
+
+    @operation("GET", "/datasets/{dataset}/data")
+    def list_data(
+        self,
+        user: int,
+        dataset: str,
+        segment: str = "",
+        commit: str | None = None,
+        draft_number: int | None = None,
+        start_after: str = "",
+        limit: int = 128,
+    ) -> dict[str, Any]:
+        """A page of a segment's data in path order, after ``start_after``."""
+        limit = page_limit(limit)
+        with self.store.begin() as conn:
+            tree_id = self._tree(conn, user, dataset, commit, draft_number)
+            if tree_id is None:
+                return {"data": [], "truncated": False}
+            rows = conn.execute(
+                select(entries)
+                .where(entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path > start_after)
+                .order_by(entries.c.path)
+                .limit(limit + 1)
+            ).all()
+        return {"data": [entry_json(r) for r in rows[:limit]], "truncated": len(rows) > limit}
+
+    @operation("GET", "/datasets/{dataset}/data/count")
+    def count_data(
+        self, user: int, dataset: str, segment: str = "", commit: str | None = None, draft_number: int | None = None
+    ) -> int:
+        """How many data a segment holds in a version."""
+        with self.store.begin() as conn:
+            tree_id = self._tree(conn, user, dataset, commit, draft_number)
+            if tree_id is None:
+                return 0
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(entries)
+                    .where(entries.c.tree_id == tree_id, entries.c.segment == segment)
+                ).scalar_one()
+            )
+
+    def _entry(
+        self, conn: Connection, user: int, dataset: str, segment: str, path: str,
+        commit: str | None, draft_number: int | None,
+    ) -> Row[Any]:
+        tree_id = self._tree(conn, user, dataset, commit, draft_number)
+        row = None
+        if tree_id is not None:
+            row = conn.execute(
+                select(entries).where(entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path == path)
+            ).first()
+        if row is None:
+            raise NotFound(f"data {path!r} does not exist in segment {segment!r} of dataset {dataset!r}")
+        return row
+
+    @operation("GET", "/datasets/{dataset}/data/details")
+    def get_data(
+        self, user: int, dataset: str, path: str, segment: str = "",
+        commit: str | None = None, draft_number: int | None = None,
+    ) -> dict[str, Any]:
+        """One data entry."""
+        with self.store.begin() as conn:
+            return entry_json(self._entry(conn, user, dataset, segment, path, commit, draft_number))
+
+    @operation("POST", "/datasets/{dataset}/data/delete")
+    def delete_data(self, user: int, dataset: str, draft_number: int, paths: list[str], segment: str = "") -> None:
+        """Remove data entries from a draft (objects stay: committed versions may use them)."""
+        with self.store.begin() as conn:
+            tree_id = self._draft_tree(conn, user, dataset, draft_number)
+            conn.execute(
+                entries.delete().where(
+                    entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path.in_(paths)
+                )
+            )
+
+    @operation("PUT", "/datasets/{dataset}/labels")
+    def update_labels(
+        self, user: int, dataset: str, draft_number: int, labels: dict[str, dict[str, Any]], segment: str = ""
+    ) -> None:
+        """Replace the labels of existing data in a draft (``{path: label}``)."""
+        with self.store.begin() as conn:
+            tree_id = self._draft_tree(conn, user, dataset, draft_number)
+            for path, label in labels.items():
+                done = conn.execute(
+                    entries.update()
+                    .where(entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path == path)
+                    .values(label=json.dumps(label))
+                )
+                if done.rowcount == 0:
+                    raise NotFound(f"data {path!r} does not exist in segment {segment!r}")
+
+    def _tree_field(self, user: int, dataset: str, field: str, commit: str | None, draft_number: int | None) -> Any:
+        with self.store.begin() as conn:
+            tree_id = self._tree(conn, user, dataset, commit, draft_number)
+            if tree_id is None:
+                return {}
+            return json.loads(conn.execute(select(trees.c[field]).where(trees.c.id == tree_id)).scalar_one())
+
+    def _set_tree_field(self, user: int, dataset: str, draft_number: int, field: str, value: Any) -> None:
+        with self.store.begin() as conn:
+            tree_id = self._draft_tree(conn, user, dataset, draft_number)
+            conn.execute(trees.update().where(trees.c.id == tree_id).values({field: json.dumps(value)}))
+
+    @operation("GET", "/datasets/{dataset}/catalog")
+    def get_catalog(
+        self, user: int, dataset: str, commit: str | None = None, draft_number: int | None = None
+    ) -> dict[str, Any]:
+        """A version's catalog (TensorBay JSON)."""
+        return dict(self._tree_field(user, dataset, "catalog", commit, draft_number))
+
+    @operation("PUT", "/datasets/{dataset}/catalog")
+    def upload_catalog(self, user: int, dataset: str, draft_number: int, catalog: dict[str, Any]) -> None:
+        """Set a draft's catalog."""
+        self._set_tree_field(user, dataset, draft_number, "catalog", catalog)
+
+    @operation("GET", "/datasets/{dataset}/notes")
+    def get_notes(
+        self, user: int, dataset: str, commit: str | None = None, draft_number: int | None = None
+    ) -> dict[str, Any]:
+        """A version's notes."""
+        return dict(self._tree_field(user, dataset, "notes", commit, draft_number))
+
+    @operation("PUT", "/datasets/{dataset}/notes")
+    def update_notes(self, user: int, dataset: str, draft_number: int, notes: dict[str, Any]) -> None:
+        """Set a draft's notes."""
+        self._set_tree_field(user, dataset, draft_number, "notes", notes)

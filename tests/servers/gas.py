@@ -1,0 +1,1 @@
+"""Placeholder: fixtures that run a real `gas serve` land here."""
