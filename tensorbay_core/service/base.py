@@ -30,6 +30,11 @@ def check_name(kind: str, name: str) -> str:
 class ServiceBase:
     """State every part of the service shares."""
 
+    #: Team-mode policy for ``local`` configs, set by ``gas serve``: the directories they may
+    #: use (None: any) and the endpoint given to a config that names none.
+    local_roots: tuple[str, ...] | None = None
+    local_endpoint: str = ""
+
     def __init__(self, store: Store, box: SecretBox, default_storage: StorageProvider) -> None:
         self.store = store
         self.box = box

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from itertools import islice
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import AlreadyExists, Conflict, InvalidArgument
+from ..errors import AlreadyExists, Conflict, InvalidArgument, PermissionDenied
 from ..storage import StorageProvider, create_provider
 from .base import ServiceBase, check_name
 from .operations import operation
@@ -31,6 +32,19 @@ class ConfigOps(ServiceBase):
     def _public(self, provider: StorageProvider) -> dict[str, Any]:
         return provider.config.public()
 
+    def _check_local(self, provider: StorageProvider, values: dict[str, Any]) -> None:
+        """Apply the team-mode policy: allowed directories, and the server's endpoint by default."""
+        if self.local_roots is not None:
+            root = os.path.realpath(provider.config.file_path)
+            if not any(root == r or root.startswith(r.rstrip(os.sep) + os.sep) for r in self.local_roots):
+                raise PermissionDenied(
+                    f"local storage config {provider.config.name!r}: this server allows local configs only "
+                    f"under {', '.join(self.local_roots) or '(no directory)'}; an admin can allow more "
+                    "with `gas serve --local-root DIR`"
+                )
+        if self.local_endpoint and not values.get("endpoint"):
+            values["endpoint"] = self.local_endpoint
+
     @operation("POST", "/storage-configs")
     def create_storage_config(
         self, user: int, type: str, name: str, file_path: str, values: dict[str, Any]
@@ -39,9 +53,11 @@ class ConfigOps(ServiceBase):
         check_name("storage config", name)
         values = dict(values)
         provider = create_provider(type, name, file_path, values)
+        if provider.type == "local":
+            self._check_local(provider, values)
         if any(f.name == "signing_key" for f in provider.fields) and not provider.value("signing_key"):
             values["signing_key"] = secrets.token_urlsafe(32)
-            provider = create_provider(type, name, file_path, values)
+        provider = create_provider(type, name, file_path, values)
         provider.check_connection()
         with self.store.begin() as conn:
             try:

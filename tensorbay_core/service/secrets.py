@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from typing import Any
@@ -18,6 +20,7 @@ class SecretBox:
 
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key
 
     @classmethod
     def from_env_or_file(cls, key_file: str) -> SecretBox:
@@ -36,6 +39,10 @@ class SecretBox:
         with os.fdopen(fd, "wb") as fp:
             fp.write(key)
         return cls(key)
+
+    def derive(self, purpose: str) -> str:
+        """A stable secret for ``purpose`` derived from the key (e.g. to sign URLs)."""
+        return hmac.new(self._key, purpose.encode(), hashlib.sha256).hexdigest()
 
     def seal(self, values: dict[str, Any]) -> str:
         """Encrypt a JSON-able dict."""

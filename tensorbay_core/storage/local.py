@@ -163,6 +163,11 @@ class LocalProvider(StorageProvider):
         message = f"{method}\n{expires}\n{key}".encode()
         return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
+    def key_id(self) -> str:
+        """Names this config in signed URLs (``kid``) without revealing its signing key."""
+        secret = self.value("signing_key") or ""
+        return hashlib.sha256(f"{secret}\0{self.root}".encode()).hexdigest()[:16]
+
     def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
         method = method.upper()
         key = clean_key(key)
@@ -172,7 +177,10 @@ class LocalProvider(StorageProvider):
                 raise StorageError(f"local config {self.config.name!r} has no endpoint to upload through")
             return "file://" + quote(self.fs_path(key))
         deadline = int(time.time()) + int(expires)
-        query = urlencode({"method": method, "expires": deadline, "signature": self._signature(key, method, deadline)})
+        signature = self._signature(key, method, deadline)
+        query = urlencode(
+            {"method": method, "expires": deadline, "kid": self.key_id(), "signature": signature}
+        )
         return f"{endpoint.rstrip('/')}/{quote(key)}?{query}"
 
     def verify_signed(self, key: str, method: str, expires: int, signature: str) -> str:
