@@ -1,0 +1,79 @@
+"""``gas serve``: run the GAS service over HTTP for a team."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from ..server.team import HOME_ENV, database_url, load_storage_spec, server_home
+
+DB_ENV = "TENSORBAY_DB"
+
+
+def home_option(function: click.decorators.FC) -> click.decorators.FC:
+    """``--home``: where the server keeps its database, secret key and default storage."""
+    return click.option(
+        "--home",
+        envvar=HOME_ENV,
+        type=click.Path(file_okay=False),
+        help=f"server home (default ${HOME_ENV} or ~/.tensorbay-server)",
+    )(function)
+
+
+def db_option(function: click.decorators.FC) -> click.decorators.FC:
+    """``--db``: the metadata database URL."""
+    return click.option(
+        "--db",
+        envvar=DB_ENV,
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: SQLite under --home)",
+    )(function)
+
+
+@click.command("serve")
+@db_option
+@home_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="interface to listen on")
+@click.option("--port", default=8866, show_default=True, type=int, help="port to listen on")
+@click.option("--public-url", help="the URL clients reach this server at (default http://HOST:PORT)")
+@click.option(
+    "--default-storage",
+    type=click.Path(exists=True, dir_okay=False),
+    help='JSON file {"type", "file_path", <fields>} for datasets created without a config '
+    "(default: a local directory under --home)",
+)
+@click.option(
+    "--local-root",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="a directory users' local storage configs may use (repeatable; default: none)",
+)
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
+def serve(
+    db: str | None,
+    home: str | None,
+    host: str,
+    port: int,
+    public_url: str | None,
+    default_storage: str | None,
+    local_root: tuple[str, ...],
+    log_level: str,
+) -> None:
+    """Serve the GAS API at /api/v1 and local storage at /storage."""
+    import uvicorn
+
+    from ..server import create_app, team_service
+    from ..server.app import RedactSignatures
+
+    home = server_home(home)
+    url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    spec = load_storage_spec(default_storage) if default_storage else None
+    service = team_service(database_url(db, home), home, url, spec, local_root)
+    service.default_storage.check_connection()
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("uvicorn.access", "uvicorn.error", "tensorbay"):
+        logging.getLogger(name).addFilter(RedactSignatures())
+    click.echo(f"gas serve: {url}/api/v1 (home {home})", err=True)
+    uvicorn.run(create_app(service), host=host, port=port, log_level=log_level, timeout_keep_alive=30)

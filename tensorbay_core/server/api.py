@@ -1,0 +1,160 @@
+"""The API routes, generated from the service's operation registry (one route per operation).
+
+Parameters come from the method's type hints: ``{name}`` path segments, query parameters
+for GET/DELETE, one JSON body model for POST/PUT/PATCH. The ``user`` argument is the caller
+the ``X-Token`` header authenticates.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, Security
+from fastapi.security import APIKeyHeader
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from ..errors import AuthenticationError, InvalidArgument
+from ..service import OPERATIONS, Operation, Service
+
+QUERY_METHODS = ("GET", "DELETE")
+TOKEN_HEADER = "X-Token"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries."""
+
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+def _camel(name: str) -> str:
+    return "".join(part.title() for part in name.split("_"))
+
+
+def _check_no_nul(value: Any, where: str) -> None:
+    """PostgreSQL cannot store NUL characters; refuse them up front as a bad parameter."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidArgument(f"{where} may not contain NUL characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_no_nul(key, where)
+            _check_no_nul(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            _check_no_nul(item, where)
+
+
+def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+def _int_limits(annotation: Any) -> dict[str, int]:
+    """Integers are bounded to 64 bits, which is what the database stores."""
+    if annotation is int or int in typing.get_args(annotation):
+        return {"ge": INT64_MIN, "le": INT64_MAX}
+    return {}
+
+
+def _is_scalar(annotation: Any) -> bool:
+    """Whether a type fits a query string: scalars, optional scalars and lists of them."""
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return all(_is_scalar(a) for a in args)
+    if args and origin is not None and type(None) in args:
+        return all(_is_scalar(a) for a in args if a is not type(None))
+    return annotation in (str, int, float, bool)
+
+
+class OperationRoute:
+    """The endpoint of one operation: its FastAPI signature and the call into the service."""
+
+    def __init__(self, service: Service, op: Operation, user: Callable[..., int]) -> None:
+        self.service = service
+        self.op = op
+        hints = typing.get_type_hints(op.function)
+        self.returns = hints.get("return")
+        params = [_keyword("user", int, Depends(user))]
+        body_fields: dict[str, Any] = {}
+        for param in op.params:
+            annotation = hints[param.name]
+            value = ... if param.default is inspect.Parameter.empty else param.default
+            limits = _int_limits(annotation)
+            if param.name in op.path_params:
+                default: Any = Path(**limits)
+            elif op.method in QUERY_METHODS:
+                if not _is_scalar(annotation):
+                    raise TypeError(
+                        f"operation {op.name}: {param.name} ({annotation}) cannot travel in a query string; "
+                        "declare the operation with POST, PUT or PATCH"
+                    )
+                default = Query(value, **limits)
+            else:
+                body_fields[param.name] = (annotation, Field(value, **limits))
+                continue
+            params.append(_keyword(param.name, annotation, default))
+        self.body_fields = list(body_fields)
+        if body_fields:
+            model = create_model(
+                f"{_camel(op.name)}Request", __config__=ConfigDict(extra="forbid"), **body_fields
+            )
+            params.append(_keyword("body", model, Body()))
+        self.signature = inspect.Signature(params)
+
+    def endpoint(self) -> Callable[..., Any]:
+        """A function FastAPI can route to (sync: it runs in the thread pool)."""
+
+        def run(**kwargs: Any) -> Any:
+            user = kwargs.pop("user")
+            body = kwargs.pop("body", None)
+            if body is not None:
+                kwargs.update({name: getattr(body, name) for name in self.body_fields})
+            for name, value in kwargs.items():
+                _check_no_nul(value, name)
+            result = getattr(self.service, self.op.name)(user, **kwargs)
+            return Response(status_code=204) if result is None else result
+
+        run.__signature__ = self.signature  # type: ignore[attr-defined]
+        run.__name__ = self.op.name
+        run.__doc__ = self.op.function.__doc__
+        return run
+
+    def add_to(self, router: APIRouter) -> None:
+        """Register the route."""
+        doc = inspect.getdoc(self.op.function) or ""
+        no_content = self.returns is type(None)
+        router.add_api_route(
+            self.op.path,
+            self.endpoint(),
+            methods=[self.op.method],
+            operation_id=self.op.name,
+            summary=doc.split("\n", 1)[0],
+            description=doc,
+            tags=[self.op.path.strip("/").split("/", 1)[0]],
+            response_model=None if no_content else self.returns,
+            status_code=204 if no_content else 200,
+            responses={"default": {"model": ErrorBody, "description": "an error: its code and message"}},
+        )
+
+
+def api_router(service: Service) -> APIRouter:
+    """Every operation of ``OPERATIONS`` as a route, behind ``X-Token`` authentication."""
+    token = APIKeyHeader(
+        name=TOKEN_HEADER, auto_error=False, description="an access key from `gas admin create-user`"
+    )
+
+    def authenticated_user(access_key: str | None = Security(token)) -> int:
+        if not access_key:
+            raise AuthenticationError(f"send your access key in the {TOKEN_HEADER} header")
+        return service.authenticate(access_key)
+
+    router = APIRouter()
+    for op in OPERATIONS.values():
+        OperationRoute(service, op, authenticated_user).add_to(router)
+    return router

@@ -1,0 +1,144 @@
+"""Local storage over HTTP: signed, expiring GET and PUT URLs of ``local`` configs.
+
+A signed URL is ``<endpoint>/<key>?method&expires&kid&signature``. ``kid`` names the config
+(``LocalProvider.key_id``) without revealing its signing key; the server finds the config by
+it, then the config's own key must verify the signature. Any failure is a 403.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+from starlette.requests import ClientDisconnect
+
+from ..errors import NotFound, PermissionDenied, TensorBayError
+from ..service import Service
+from ..service.store import storage_configs
+from ..storage import create_provider
+from ..storage.local import LocalProvider
+
+REFRESH_AFTER = 1.0
+DENIED = "the signed URL is invalid or has expired"
+
+
+class SignedStorage:
+    """The local providers signed URLs can name, by ``kid``; reloaded when configs change."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._lock = threading.Lock()
+        self._by_kid: dict[str, LocalProvider] = {}
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._checked = 0.0
+
+    def _refresh(self, force: bool) -> None:
+        with self._lock:
+            if not force and time.monotonic() - self._checked < REFRESH_AFTER:
+                return
+            self._checked = time.monotonic()
+            local = storage_configs.c.type == LocalProvider.type
+            with self.service.store.begin() as conn:
+                fingerprint = tuple(
+                    conn.execute(
+                        select(storage_configs.c.id, storage_configs.c.created_at).where(local)
+                        .order_by(storage_configs.c.id)
+                    ).all()
+                )
+                if fingerprint == self._fingerprint:
+                    return
+                rows = conn.execute(select(storage_configs).where(local)).all()
+            found: dict[str, LocalProvider] = {}
+            default = self.service.default_storage
+            if isinstance(default, LocalProvider) and default.value("signing_key"):
+                found[default.key_id()] = default
+            for row in rows:
+                values = self.service.box.open(row.sealed_values)
+                provider = create_provider(row.type, row.name, row.file_path, values)
+                if isinstance(provider, LocalProvider):
+                    found.setdefault(provider.key_id(), provider)
+            self._by_kid = found
+            self._fingerprint = fingerprint
+
+    def verify(self, key: str, method: str, query: dict[str, str]) -> tuple[LocalProvider, str]:
+        """The provider and cleaned key a signed URL allows ``method`` on; else ``PermissionDenied``."""
+        kid = query.get("kid", "")
+        self._refresh(force=False)
+        provider = self._by_kid.get(kid)
+        if provider is None:
+            self._refresh(force=True)
+            provider = self._by_kid.get(kid)
+        try:
+            if provider is None or query.get("method", "").upper() != method:
+                raise PermissionDenied(DENIED)
+            expires = int(query.get("expires", ""))
+            return provider, provider.verify_signed(key, method, expires, query.get("signature", ""))
+        except (TensorBayError, ValueError):
+            raise PermissionDenied(DENIED) from None
+
+
+class RequestBody(io.RawIOBase):
+    """A request body as a blocking binary stream, for a worker thread (``put_stream``)."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    async def _next(self) -> bytes:
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            return b""
+        except ClientDisconnect:
+            raise OSError("the client disconnected during the upload") from None
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = anyio.from_thread.run(self._next)
+            if not chunk:
+                return 0
+            self._pending = chunk
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def storage_router(service: Service) -> APIRouter:
+    """``GET``/``HEAD`` and ``PUT`` of ``/storage/{key}`` for signed URLs."""
+    signed = SignedStorage(service)
+    router = APIRouter(include_in_schema=False)
+
+    @router.api_route("/{key:path}", methods=["GET", "HEAD"])
+    def get_object(key: str, request: Request) -> FileResponse:
+        provider, key = signed.verify(key, "GET", dict(request.query_params))
+        path = provider.fs_path(key)
+        try:
+            st = os.stat(path)
+        except OSError:
+            raise NotFound(f"{key!r} does not exist") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise NotFound(f"{key!r} is not a file")
+        return FileResponse(path, stat_result=st, media_type="application/octet-stream")
+
+    @router.put("/{key:path}")
+    async def put_object(key: str, request: Request) -> dict[str, Any]:
+        provider, key = await run_in_threadpool(signed.verify, key, "PUT", dict(request.query_params))
+        stream = io.BufferedReader(RequestBody(request.stream().__aiter__()), buffer_size=1 << 20)
+        stored = await anyio.to_thread.run_sync(provider.put_stream, stream, key)
+        return {"key": stored.path, "size": stored.size, "etag": stored.etag}
+
+    return router

@@ -1,0 +1,84 @@
+"""Opening the service for team mode: home, database, secret key, default storage, policies."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ..errors import InvalidConfig
+from ..service import Service
+from ..service.secrets import SecretBox
+from ..service.store import Store
+from ..storage import StorageProvider, create_provider
+
+HOME_ENV = "TENSORBAY_SERVER_HOME"
+#: The path under the server's URL where it serves local storage by signed URLs.
+STORAGE_ROUTE = "/storage"
+
+
+def server_home(home: str | None = None) -> str:
+    """``home``, else ``$TENSORBAY_SERVER_HOME``, else ``~/.tensorbay-server`` (absolute)."""
+    chosen = home or os.environ.get(HOME_ENV) or "~/.tensorbay-server"
+    return os.path.abspath(os.path.expanduser(chosen))
+
+
+def database_url(db: str | None, home: str) -> str:
+    """``db``, else a SQLite file under ``home``."""
+    return db or "sqlite:///" + os.path.join(home, "gas.db")
+
+
+def load_storage_spec(path: str) -> dict[str, Any]:
+    """Read a default-storage JSON file: ``{"type", "file_path", <field>: <value>, ...}``."""
+    try:
+        with open(path, encoding="utf-8") as fp:
+            spec = json.load(fp)
+    except (OSError, ValueError) as exc:
+        raise InvalidConfig(f"cannot read the default storage file {path!r}: {type(exc).__name__}") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+        raise InvalidConfig(f"{path!r} must hold a JSON object with a \"type\" and the provider's fields")
+    return spec
+
+
+def _default_storage(
+    home: str, box: SecretBox, storage_url: str, spec: dict[str, Any] | None
+) -> StorageProvider:
+    if spec is None:
+        root = os.path.join(home, "storage")
+        os.makedirs(root, exist_ok=True)
+        spec = {"type": "local", "file_path": root}
+    values = {k: v for k, v in spec.items() if k not in ("type", "file_path")}
+    if spec["type"] == "local":
+        values.setdefault("endpoint", storage_url)
+        values.setdefault("signing_key", box.derive("default-storage"))
+    return create_provider(spec["type"], "default", spec.get("file_path", ""), values)
+
+
+def team_service(
+    db_url: str,
+    home: str,
+    public_url: str = "http://127.0.0.1:8866",
+    default_storage: dict[str, Any] | None = None,
+    local_roots: tuple[str, ...] = (),
+) -> Service:
+    """The service ``gas serve`` runs: schema created, secret key loaded (or made 0600).
+
+    Local configs are confined to ``local_roots``, which may not overlap ``home`` (it holds
+    the database, the secret key and the default storage).
+    """
+    os.makedirs(home, exist_ok=True)
+    roots = tuple(os.path.realpath(r) for r in local_roots)
+    real_home = os.path.realpath(home)
+    for root in roots:
+        if _overlaps(root, real_home):
+            raise InvalidConfig(f"local root {root!r} overlaps the server home {real_home!r}; choose another")
+    box = SecretBox.from_env_or_file(os.path.join(home, "secret.key"))
+    storage_url = public_url.rstrip("/") + STORAGE_ROUTE
+    service = Service(Store(db_url), box, _default_storage(home, box, storage_url, default_storage))
+    service.local_roots = roots
+    service.local_endpoint = storage_url
+    return service
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a == b or a.startswith(b.rstrip(os.sep) + os.sep) or b.startswith(a.rstrip(os.sep) + os.sep)
