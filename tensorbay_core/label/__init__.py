@@ -1,0 +1,82 @@
+"""Labels and catalogs in TensorBay's JSON format: ``Label.loads(json)`` / ``label.dumps()``."""
+
+from .attributes import AttributeInfo, Items
+from .catalog import (
+    Catalog,
+    CategoryInfo,
+    ClassificationSubcatalog,
+    GeometrySubcatalog,
+    Keypoints2DSubcatalog,
+    KeypointsInfo,
+    MaskCategoryInfo,
+    MaskSubcatalog,
+    Polyline2DSubcatalog,
+    SentenceSubcatalog,
+)
+from .geometry import Box2D, Box3D, Keypoint2D, Point2D, Quaternion, Vector3D
+from .label import Label
+from .labeled import (
+    Classification,
+    LabeledBox2D,
+    LabeledBox3D,
+    LabeledKeypoints2D,
+    LabeledMultiPolygon,
+    LabeledMultiPolyline2D,
+    LabeledPolygon,
+    LabeledPolyline2D,
+    LabeledRLE,
+)
+from .mask import (
+    InstanceMask,
+    InstanceMaskInfo,
+    PanopticMask,
+    PanopticMaskInfo,
+    RemoteInstanceMask,
+    RemotePanopticMask,
+    RemoteSemanticMask,
+    SemanticMask,
+    SemanticMaskInfo,
+)
+from .sentence import LabeledSentence, Word
+
+__all__ = [
+    "AttributeInfo",
+    "Box2D",
+    "Box3D",
+    "Catalog",
+    "CategoryInfo",
+    "Classification",
+    "ClassificationSubcatalog",
+    "GeometrySubcatalog",
+    "InstanceMask",
+    "InstanceMaskInfo",
+    "Items",
+    "Keypoint2D",
+    "Keypoints2DSubcatalog",
+    "KeypointsInfo",
+    "Label",
+    "LabeledBox2D",
+    "LabeledBox3D",
+    "LabeledKeypoints2D",
+    "LabeledMultiPolygon",
+    "LabeledMultiPolyline2D",
+    "LabeledPolygon",
+    "LabeledPolyline2D",
+    "LabeledRLE",
+    "LabeledSentence",
+    "MaskCategoryInfo",
+    "MaskSubcatalog",
+    "PanopticMask",
+    "PanopticMaskInfo",
+    "Point2D",
+    "Polyline2DSubcatalog",
+    "Quaternion",
+    "RemoteInstanceMask",
+    "RemotePanopticMask",
+    "RemoteSemanticMask",
+    "SemanticMask",
+    "SemanticMaskInfo",
+    "SentenceSubcatalog",
+    "Vector3D",
+    "Word",
+]
