@@ -55,7 +55,7 @@ def test_missing_local_file_uploads_nothing(gas: GAS, tmp_path: Path) -> None:
     segment = dataset.create_segment()
     segment.append(Data(str(tmp_path / "here.bin")))
     segment.append(Data(str(tmp_path / "gone.bin")))
-    with pytest.raises(InvalidArgument, match="gone.bin.*does not exist"):
+    with pytest.raises(InvalidArgument, match=r"gone\.bin.*does not exist"):
         gas.upload_dataset(dataset, quiet=True)
     assert_untouched(gas, "Partial")
 
@@ -72,7 +72,7 @@ def test_colliding_names_fail_before_anything_is_copied(gas: GAS, tmp_path: Path
     for prefix in ("data/images/", "other/"):
         for auth_data in cloud.list_auth_data(prefix):
             segment.append(auth_data)
-    with pytest.raises(InvalidArgument, match="0000.png"):
+    with pytest.raises(InvalidArgument, match=r"0000\.png"):
         gas.upload_dataset(dataset, quiet=True)
     assert not (bucket / "0000.png").exists()
     assert_untouched(gas, "Clash")

@@ -16,10 +16,14 @@ from tensorbay_core.label import Classification
 from .sdk_data import image_bytes, label_json, make_bucket
 
 
-def build_dataset(cloud_client, name: str, images: str = "data/images/", labels: str = "data/labels/") -> Dataset:
+def build_dataset(
+    cloud_client, name: str, images: str = "data/images/", labels: str = "data/labels/"
+) -> Dataset:
     dataset = Dataset(name)
     segment = dataset.create_segment()
-    for auth_data, label in zip(cloud_client.list_auth_data(images), cloud_client.list_auth_data(labels), strict=True):
+    for auth_data, label in zip(
+        cloud_client.list_auth_data(images), cloud_client.list_auth_data(labels), strict=True
+    ):
         with label.open() as fp:
             auth_data.label.classification = Classification.loads(json.load(fp))
         segment.append(auth_data)
@@ -50,7 +54,9 @@ def test_tensorbay_snippet_round_trip(gas: GAS, tmp_path: Path, endpoint: str) -
     assert (bucket / "0007.png").read_bytes() == image_bytes(7)
 
 
-def test_zero_copy_when_config_path_is_the_original_directory(gas: GAS, tmp_path: Path, endpoint: str) -> None:
+def test_zero_copy_when_config_path_is_the_original_directory(
+    gas: GAS, tmp_path: Path, endpoint: str
+) -> None:
     bucket = make_bucket(tmp_path / "bucket", 12)
     images = bucket / "data" / "images"
     before = {p.name: os.stat(p).st_ino for p in images.iterdir()}

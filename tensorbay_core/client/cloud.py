@@ -25,7 +25,9 @@ class CloudClient:
             size=file["size"],
             etag=file["etag"],
             opener=lambda: self._transport.open_cloud_file(self.name, path),
-            url_getter=lambda: self._transport.call("get_cloud_file_url", config_name=self.name, path=path)["url"],
+            url_getter=lambda: self._transport.call("get_cloud_file_url", config_name=self.name, path=path)[
+                "url"
+            ],
         )
         auth_data.config_name = self.name
         return auth_data

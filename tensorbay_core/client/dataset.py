@@ -75,7 +75,10 @@ class SegmentClient:
     def get_data(self, remote_path: str) -> RemoteData:
         """One data of the segment."""
         body = self._transport.call(
-            "get_data", dataset=self._dataset.name, segment=self.name, path=remote_path,
+            "get_data",
+            dataset=self._dataset.name,
+            segment=self.name,
+            path=remote_path,
             **self._dataset._read_params(),
         )
         return self._remote_data(body)
@@ -84,7 +87,10 @@ class SegmentClient:
         """Remove data from the current draft."""
         paths = [remote_paths] if isinstance(remote_paths, str) else list(remote_paths)
         self._transport.call(
-            "delete_data", dataset=self._dataset.name, segment=self.name, paths=paths,
+            "delete_data",
+            dataset=self._dataset.name,
+            segment=self.name,
+            paths=paths,
             draft_number=self._dataset._draft_for_write(),
         )
 
@@ -172,12 +178,18 @@ class DatasetClient:
 
     def list_drafts(self, status: str = "OPEN", branch_name: str | None = None) -> list[dict[str, Any]]:
         """Drafts by status (OPEN, CLOSED, COMMITTED or ALL)."""
-        return list(self._transport.call("list_drafts", dataset=self.name, status=status, branch_name=branch_name))
+        return list(
+            self._transport.call("list_drafts", dataset=self.name, status=status, branch_name=branch_name)
+        )
 
-    def update_draft(self, draft_number: int | None = None, *, title: str | None = None, description: str | None = None) -> None:
+    def update_draft(
+        self, draft_number: int | None = None, *, title: str | None = None, description: str | None = None
+    ) -> None:
         """Change a draft's title or description."""
         number = draft_number if draft_number is not None else self._draft_for_write()
-        self._transport.call("update_draft", dataset=self.name, draft_number=number, title=title, description=description)
+        self._transport.call(
+            "update_draft", dataset=self.name, draft_number=number, title=title, description=description
+        )
 
     def close_draft(self, draft_number: int) -> None:
         """Close a draft without committing it."""
@@ -188,7 +200,11 @@ class DatasetClient:
     def commit(self, title: str, description: str = "") -> str:
         """Commit the current draft; the client moves to the new commit."""
         commit = self._transport.call(
-            "commit", dataset=self.name, draft_number=self._draft_for_write(), title=title, description=description
+            "commit",
+            dataset=self.name,
+            draft_number=self._draft_for_write(),
+            title=title,
+            description=description,
         )
         self.commit_id, self.draft_number = commit["commitId"], None
         return str(self.commit_id)
@@ -200,11 +216,15 @@ class DatasetClient:
 
     def list_commits(self, revision: str | None = None) -> list[dict[str, Any]]:
         """History of a revision (default: the current commit), newest first."""
-        return list(self._transport.call("list_commits", dataset=self.name, revision=revision or self.commit_id))
+        return list(
+            self._transport.call("list_commits", dataset=self.name, revision=revision or self.commit_id)
+        )
 
     def create_branch(self, name: str, revision: str | None = None) -> None:
         """A branch at a revision (default: the current commit)."""
-        self._transport.call("create_branch", dataset=self.name, name=name, revision=revision or self.commit_id)
+        self._transport.call(
+            "create_branch", dataset=self.name, name=name, revision=revision or self.commit_id
+        )
 
     def list_branches(self) -> list[dict[str, Any]]:
         """Branches and their heads."""
@@ -222,12 +242,16 @@ class DatasetClient:
 
     def create_segment(self, name: str = "") -> SegmentClient:
         """Create (or get) a segment in the current draft."""
-        self._transport.call("create_segment", dataset=self.name, draft_number=self._draft_for_write(), name=name)
+        self._transport.call(
+            "create_segment", dataset=self.name, draft_number=self._draft_for_write(), name=name
+        )
         return SegmentClient(name, self)
 
     def delete_segment(self, name: str) -> None:
         """Remove a segment from the current draft."""
-        self._transport.call("delete_segment", dataset=self.name, draft_number=self._draft_for_write(), name=name)
+        self._transport.call(
+            "delete_segment", dataset=self.name, draft_number=self._draft_for_write(), name=name
+        )
 
     def get_catalog(self) -> Catalog:
         """The current version's catalog."""
@@ -245,7 +269,9 @@ class DatasetClient:
 
     def update_notes(self, notes: Notes) -> None:
         """Set the current draft's notes."""
-        self._transport.call("update_notes", dataset=self.name, draft_number=self._draft_for_write(), notes=notes.dumps())
+        self._transport.call(
+            "update_notes", dataset=self.name, draft_number=self._draft_for_write(), notes=notes.dumps()
+        )
 
     def __repr__(self) -> str:
         where = f"draft #{self.draft_number}" if self.draft_number is not None else f"commit {self.commit_id}"

@@ -33,5 +33,5 @@ class Transport(ABC):
     def open_cloud_file(self, config_name: str, path: str) -> IO[bytes]:
         """Open an object of an authorized storage config."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (most transports hold nothing to release)
         """Release connections."""

@@ -74,7 +74,9 @@ def _batches(dataset: Dataset, default_config: str | None, size: int) -> Iterato
     for segment in dataset:
         pending: dict[str, Batch] = {}
         for data in segment:
-            kind = "data" if isinstance(data, Data) else (getattr(data, "config_name", None) or default_config)
+            kind = (
+                "data" if isinstance(data, Data) else (getattr(data, "config_name", None) or default_config)
+            )
             batch = pending.setdefault(str(kind), Batch(segment.name, str(kind), []))
             batch.items.append(data)
             if len(batch.items) >= size:
@@ -101,11 +103,18 @@ class Uploader:
 
     def _import(self, batch: Batch) -> list[dict[str, Any]]:
         items = [
-            {"cloudPath": d.cloud_path, "remotePath": d.path, "label": d.label.dumps(), "timestamp": d.timestamp}
+            {
+                "cloudPath": d.cloud_path,
+                "remotePath": d.path,
+                "label": d.label.dumps(),
+                "timestamp": d.timestamp,
+            }
             for d in batch.items
         ]
         return list(
-            self._call("import_auth_data", batch, config_name=batch.kind, items=items, skip_uploaded=self.skip)["results"]
+            self._call(
+                "import_auth_data", batch, config_name=batch.kind, items=items, skip_uploaded=self.skip
+            )["results"]
         )
 
     def _upload(self, batch: Batch) -> list[dict[str, Any]]:
@@ -149,7 +158,9 @@ class Uploader:
             for result in results:
                 self.counts[result["status"]] = self.counts.get(result["status"], 0) + 1
                 if result["status"] == "failed":
-                    where = f"{batch.segment}/{result['remotePath']}" if batch.segment else result["remotePath"]
+                    where = (
+                        f"{batch.segment}/{result['remotePath']}" if batch.segment else result["remotePath"]
+                    )
                     self.failures.append((where, result.get("error", "")))
 
 
@@ -196,8 +207,10 @@ def upload(
         more = len(uploader.failures) - SHOWN_FAILURES
         raise UploadError(
             f"{len(uploader.failures)} of {total} files failed (the others are in draft "
-            f"#{client.draft_number}):\n  {shown}" + (f"\n  ... and {more} more" if more > 0 else "")
-            + "\n" + _resume_hint(client),
+            f"#{client.draft_number}):\n  {shown}"
+            + (f"\n  ... and {more} more" if more > 0 else "")
+            + "\n"
+            + _resume_hint(client),
             uploader.failures,
         )
     return uploader.counts
@@ -208,4 +221,3 @@ def _resume_hint(client: DatasetClient) -> str:
         f"To finish, fix the cause and run gas.upload_dataset(dataset, draft_number={client.draft_number}, "
         "skip_uploaded_files=True): what is already uploaded is kept and not copied again."
     )
-

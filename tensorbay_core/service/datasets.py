@@ -35,7 +35,9 @@ class DatasetOps(ServiceBase):
         }
 
     @operation("POST", "/datasets")
-    def create_dataset(self, user: int, name: str, config_name: str | None = None, alias: str = "") -> dict[str, Any]:
+    def create_dataset(
+        self, user: int, name: str, config_name: str | None = None, alias: str = ""
+    ) -> dict[str, Any]:
         """Create an empty dataset on the default storage or on a named config."""
         check_name("dataset", name)
         with self.store.begin() as conn:
@@ -54,19 +56,26 @@ class DatasetOps(ServiceBase):
     @operation("GET", "/datasets/{name}")
     def get_dataset(self, user: int, name: str) -> dict[str, Any]:
         """A dataset's id, alias, config and head commit."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             return self._describe(conn, self._dataset(conn, user, name))
 
     @operation("GET", "/datasets")
     def list_dataset_names(self, user: int, offset: int = 0, limit: int = 128) -> dict[str, Any]:
         """A page of the user's dataset names, sorted."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             where = datasets.c.owner_id == user
             total = conn.execute(select(func.count()).select_from(datasets).where(where)).scalar_one()
-            names = conn.execute(
-                select(datasets.c.name).where(where).order_by(datasets.c.name)
-                .offset(max(offset, 0)).limit(page_limit(limit))
-            ).scalars().all()
+            names = (
+                conn.execute(
+                    select(datasets.c.name)
+                    .where(where)
+                    .order_by(datasets.c.name)
+                    .offset(max(offset, 0))
+                    .limit(page_limit(limit))
+                )
+                .scalars()
+                .all()
+            )
         return {"names": list(names), "totalCount": total}
 
     @operation("PATCH", "/datasets/{name}")
@@ -96,7 +105,7 @@ class DatasetOps(ServiceBase):
             provider, _prefix = self._dataset_storage(conn, ds)
         last = ""
         while True:
-            with self.store.begin() as conn:
+            with self.store.read() as conn:
                 keys = self._owned_keys_page(conn, ds, last)
             if not keys:
                 break
@@ -118,12 +127,18 @@ class DatasetOps(ServiceBase):
                 other.c.tree_id == other_trees.c.id,
                 other_trees.c.dataset_id == other_ds.c.id,
                 other_ds.c.id != ds.id,
-                other_ds.c.config_id.is_(None) if ds.config_id is None else other_ds.c.config_id == ds.config_id,
+                other_ds.c.config_id.is_(None)
+                if ds.config_id is None
+                else other_ds.c.config_id == ds.config_id,
             )
         )
         rows = conn.execute(
-            select(entries.c.storage_key).distinct()
-            .where(entries.c.tree_id.in_(mine), entries.c.owned.is_(True), entries.c.storage_key > after, ~shared)
-            .order_by(entries.c.storage_key).limit(DELETE_CHUNK)
+            select(entries.c.storage_key)
+            .distinct()
+            .where(
+                entries.c.tree_id.in_(mine), entries.c.owned.is_(True), entries.c.storage_key > after, ~shared
+            )
+            .order_by(entries.c.storage_key)
+            .limit(DELETE_CHUNK)
         ).scalars()
         return list(rows)

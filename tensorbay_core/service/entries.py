@@ -48,7 +48,9 @@ def entry_json(row: Row[Any]) -> dict[str, Any]:
 class EntryOps(ServiceBase):
     """Segments, data, catalog and notes of one version."""
 
-    def _tree(self, conn: Connection, user: int, dataset: str, commit: str | None, draft_number: int | None) -> int | None:
+    def _tree(
+        self, conn: Connection, user: int, dataset: str, commit: str | None, draft_number: int | None
+    ) -> int | None:
         return self._read_tree(conn, self._dataset(conn, user, dataset), commit, draft_number)
 
     def _draft_tree(self, conn: Connection, user: int, dataset: str, draft_number: int | None) -> int:
@@ -68,11 +70,13 @@ class EntryOps(ServiceBase):
         self, user: int, dataset: str, commit: str | None = None, draft_number: int | None = None
     ) -> list[str]:
         """Segment names of a version, sorted."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             tree_id = self._tree(conn, user, dataset, commit, draft_number)
             if tree_id is None:
                 return []
-            rows = conn.execute(select(segments.c.name).where(segments.c.tree_id == tree_id).order_by(segments.c.name))
+            rows = conn.execute(
+                select(segments.c.name).where(segments.c.tree_id == tree_id).order_by(segments.c.name)
+            )
             return list(rows.scalars())
 
     @operation("POST", "/datasets/{dataset}/segments")
@@ -102,13 +106,15 @@ class EntryOps(ServiceBase):
     ) -> dict[str, Any]:
         """A page of a segment's data in path order, after ``start_after``."""
         limit = page_limit(limit)
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             tree_id = self._tree(conn, user, dataset, commit, draft_number)
             if tree_id is None:
                 return {"data": [], "truncated": False}
             rows = conn.execute(
                 select(entries)
-                .where(entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path > start_after)
+                .where(
+                    entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path > start_after
+                )
                 .order_by(entries.c.path)
                 .limit(limit + 1)
             ).all()
@@ -116,29 +122,43 @@ class EntryOps(ServiceBase):
 
     @operation("GET", "/datasets/{dataset}/data/count")
     def count_data(
-        self, user: int, dataset: str, segment: str = "", commit: str | None = None, draft_number: int | None = None
+        self,
+        user: int,
+        dataset: str,
+        segment: str = "",
+        commit: str | None = None,
+        draft_number: int | None = None,
     ) -> int:
         """How many data a segment holds in a version."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             tree_id = self._tree(conn, user, dataset, commit, draft_number)
             if tree_id is None:
                 return 0
             return int(
                 conn.execute(
-                    select(func.count()).select_from(entries)
+                    select(func.count())
+                    .select_from(entries)
                     .where(entries.c.tree_id == tree_id, entries.c.segment == segment)
                 ).scalar_one()
             )
 
     def _entry(
-        self, conn: Connection, user: int, dataset: str, segment: str, path: str,
-        commit: str | None, draft_number: int | None,
+        self,
+        conn: Connection,
+        user: int,
+        dataset: str,
+        segment: str,
+        path: str,
+        commit: str | None,
+        draft_number: int | None,
     ) -> Row[Any]:
         tree_id = self._tree(conn, user, dataset, commit, draft_number)
         row = None
         if tree_id is not None:
             row = conn.execute(
-                select(entries).where(entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path == path)
+                select(entries).where(
+                    entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path == path
+                )
             ).first()
         if row is None:
             raise NotFound(f"data {path!r} does not exist in segment {segment!r} of dataset {dataset!r}")
@@ -146,15 +166,22 @@ class EntryOps(ServiceBase):
 
     @operation("GET", "/datasets/{dataset}/data/details")
     def get_data(
-        self, user: int, dataset: str, path: str, segment: str = "",
-        commit: str | None = None, draft_number: int | None = None,
+        self,
+        user: int,
+        dataset: str,
+        path: str,
+        segment: str = "",
+        commit: str | None = None,
+        draft_number: int | None = None,
     ) -> dict[str, Any]:
         """One data entry."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             return entry_json(self._entry(conn, user, dataset, segment, path, commit, draft_number))
 
     @operation("POST", "/datasets/{dataset}/data/delete")
-    def delete_data(self, user: int, dataset: str, draft_number: int, paths: list[str], segment: str = "") -> None:
+    def delete_data(
+        self, user: int, dataset: str, draft_number: int, paths: list[str], segment: str = ""
+    ) -> None:
         """Remove data entries from a draft (objects stay: committed versions may use them)."""
         with self.store.begin() as conn:
             tree_id = self._draft_tree(conn, user, dataset, draft_number)
@@ -180,8 +207,10 @@ class EntryOps(ServiceBase):
                 if done.rowcount == 0:
                     raise NotFound(f"data {path!r} does not exist in segment {segment!r}")
 
-    def _tree_field(self, user: int, dataset: str, field: str, commit: str | None, draft_number: int | None) -> Any:
-        with self.store.begin() as conn:
+    def _tree_field(
+        self, user: int, dataset: str, field: str, commit: str | None, draft_number: int | None
+    ) -> Any:
+        with self.store.read() as conn:
             tree_id = self._tree(conn, user, dataset, commit, draft_number)
             if tree_id is None:
                 return {}

@@ -161,18 +161,33 @@ class Store:
         self.engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            event.listen(self.engine, "begin", _sqlite_begin)
         metadata.create_all(self.engine)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A connection inside one transaction, committed on success."""
-        with self.engine.begin() as conn:
-            yield conn
+        """A connection inside one read-write transaction, committed on success."""
+        with self.engine.connect() as conn:
+            conn.info["read_only"] = False
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection inside one read-only transaction (never waits for SQLite's write lock)."""
+        with self.engine.connect() as conn:
+            conn.info["read_only"] = True
+            with conn.begin():
+                yield conn
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers take SQLite's write lock up front (no deadlocking upgrades); readers do not."""
+    conn.exec_driver_sql("BEGIN" if conn.info.get("read_only") else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

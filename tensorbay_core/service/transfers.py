@@ -36,7 +36,9 @@ def _check_batch(items: list[Any]) -> None:
 class TransferOps(EntryOps, ServiceBase):
     """Import, upload and read the bytes behind entries."""
 
-    def _target(self, user: int, dataset: str, draft_number: int, segment: str) -> tuple[StorageProvider, str]:
+    def _target(
+        self, user: int, dataset: str, draft_number: int, segment: str
+    ) -> tuple[StorageProvider, str]:
         """Open-draft check, segment creation, and the dataset's provider and prefix."""
         check_segment_name(segment)
         with self.store.begin() as conn:
@@ -45,8 +47,10 @@ class TransferOps(EntryOps, ServiceBase):
             self._ensure_segment(conn, tree_id, segment)
             return self._dataset_storage(conn, ds)
 
-    def _existing(self, user: int, dataset: str, draft_number: int, segment: str, paths: list[str]) -> dict[str, Row[Any]]:
-        with self.store.begin() as conn:
+    def _existing(
+        self, user: int, dataset: str, draft_number: int, segment: str, paths: list[str]
+    ) -> dict[str, Row[Any]]:
+        with self.store.read() as conn:
             tree_id = self._draft_tree(conn, user, dataset, draft_number)
             rows = conn.execute(
                 select(entries).where(
@@ -55,7 +59,9 @@ class TransferOps(EntryOps, ServiceBase):
             )
             return {row.path: row for row in rows}
 
-    def _record(self, user: int, dataset: str, draft_number: int, segment: str, rows: list[dict[str, Any]]) -> None:
+    def _record(
+        self, user: int, dataset: str, draft_number: int, segment: str, rows: list[dict[str, Any]]
+    ) -> None:
         if not rows:
             return
         with self.store.begin() as conn:
@@ -70,7 +76,9 @@ class TransferOps(EntryOps, ServiceBase):
             conn.execute(entries.insert(), [{**r, "tree_id": tree_id, "segment": segment} for r in rows])
 
     @staticmethod
-    def _row(path: str, key: str, stored: ObjectInfo, checksum: str, owned: bool, item: dict[str, Any]) -> dict[str, Any]:
+    def _row(
+        path: str, key: str, stored: ObjectInfo, checksum: str, owned: bool, item: dict[str, Any]
+    ) -> dict[str, Any]:
         return {
             "path": path,
             "storage_key": key,
@@ -104,7 +112,9 @@ class TransferOps(EntryOps, ServiceBase):
         target, prefix = self._target(user, dataset, draft_number, segment)
         source = self.provider_for_config(user, config_name)
         same_scope = source is target or source.copy_scope() == target.copy_scope()
-        existing = self._existing(user, dataset, draft_number, segment, [str(i.get("remotePath")) for i in items])
+        existing = self._existing(
+            user, dataset, draft_number, segment, [str(i.get("remotePath")) for i in items]
+        )
         results: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
         for item in items:
@@ -124,7 +134,9 @@ class TransferOps(EntryOps, ServiceBase):
                     results.append({"remotePath": path, "status": "referenced"})
                     continue
                 stored = self._already_copied(target, key, src) if skip_uploaded else None
-                rows.append(self._row(path, key, stored or target.copy(src_key, key, source), checksum, True, item))
+                rows.append(
+                    self._row(path, key, stored or target.copy(src_key, key, source), checksum, True, item)
+                )
                 results.append({"remotePath": path, "status": "copied"})
             except TensorBayError as exc:
                 results.append(_failure(path, exc))
@@ -140,7 +152,11 @@ class TransferOps(EntryOps, ServiceBase):
         return stored if stored.size == src.size and stored.etag == src.etag else None
 
     def _object_key(self, prefix: str, checksum: str) -> str:
-        if not (isinstance(checksum, str) and len(checksum) == 40 and all(c in "0123456789abcdef" for c in checksum)):
+        if not (
+            isinstance(checksum, str)
+            and len(checksum) == 40
+            and all(c in "0123456789abcdef" for c in checksum)
+        ):
             raise InvalidArgument(f"checksum must be a lowercase SHA-1 hex digest, not {checksum!r}")
         return join_key(prefix, OBJECTS_DIR, checksum)
 
@@ -163,7 +179,9 @@ class TransferOps(EntryOps, ServiceBase):
         """
         _check_batch(files)
         target, prefix = self._target(user, dataset, draft_number, segment)
-        existing = self._existing(user, dataset, draft_number, segment, [str(f.get("remotePath")) for f in files])
+        existing = self._existing(
+            user, dataset, draft_number, segment, [str(f.get("remotePath")) for f in files]
+        )
         uploads: list[dict[str, Any]] = []
         for item in files:
             path = str(item.get("remotePath", ""))
@@ -171,14 +189,23 @@ class TransferOps(EntryOps, ServiceBase):
                 path = check_remote_path(path)
                 key = self._object_key(prefix, item.get("checksum", ""))
                 old = existing.get(path)
-                if skip_uploaded and old is not None and old.checksum == item["checksum"] and old.size == item.get("size"):
+                if (
+                    skip_uploaded
+                    and old is not None
+                    and old.checksum == item["checksum"]
+                    and old.size == item.get("size")
+                ):
                     uploads.append({"remotePath": path, "key": key, "status": "skipped"})
                     continue
                 try:
                     stored = target.info(key).size == item.get("size")
                 except NotFound:
                     stored = False
-                upload: dict[str, Any] = {"remotePath": path, "key": key, "status": "stored" if stored else "upload"}
+                upload: dict[str, Any] = {
+                    "remotePath": path,
+                    "key": key,
+                    "status": "stored" if stored else "upload",
+                }
                 if sign and not stored:
                     upload["url"] = target.sign_url(key, "PUT", 3600)
                 uploads.append(upload)
@@ -188,7 +215,7 @@ class TransferOps(EntryOps, ServiceBase):
 
     def store_object(self, user: int, dataset: str, key: str, local_path: str) -> None:
         """Write a local file to a key ``prepare_uploads`` gave (embedded mode's data path)."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             target, prefix = self._dataset_storage(conn, self._dataset(conn, user, dataset))
         if not clean_key(key).startswith(join_key(prefix, OBJECTS_DIR) + "/"):
             raise PermissionDenied(f"{key!r} is not an upload key of dataset {dataset!r}")
@@ -213,7 +240,9 @@ class TransferOps(EntryOps, ServiceBase):
                 key = self._object_key(prefix, item.get("checksum", ""))
                 stored = target.info(key)
                 if stored.size != item.get("size"):
-                    raise InvalidArgument(f"stored object has {stored.size} bytes, expected {item.get('size')}")
+                    raise InvalidArgument(
+                        f"stored object has {stored.size} bytes, expected {item.get('size')}"
+                    )
                 rows.append(self._row(path, key, stored, item["checksum"], True, item))
                 results.append({"remotePath": path, "status": "uploaded"})
             except TensorBayError as exc:
@@ -224,13 +253,15 @@ class TransferOps(EntryOps, ServiceBase):
     def _checked_object(
         self, user: int, dataset: str, path: str, segment: str, commit: str | None, draft_number: int | None
     ) -> tuple[StorageProvider, str]:
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             row = self._entry(conn, user, dataset, segment, path, commit, draft_number)
             provider, _prefix = self._dataset_storage(conn, self._dataset(conn, user, dataset))
         try:
             now = provider.info(row.storage_key)
         except NotFound:
-            raise DataChanged(f"the object behind {segment}/{path} of dataset {dataset!r} was deleted") from None
+            raise DataChanged(
+                f"the object behind {segment}/{path} of dataset {dataset!r} was deleted"
+            ) from None
         if now.size != row.size or now.etag != row.etag:
             raise DataChanged(
                 f"the object behind {segment}/{path} of dataset {dataset!r} changed since it was recorded "
@@ -239,8 +270,13 @@ class TransferOps(EntryOps, ServiceBase):
         return provider, row.storage_key
 
     def open_data(
-        self, user: int, dataset: str, path: str, segment: str = "",
-        commit: str | None = None, draft_number: int | None = None,
+        self,
+        user: int,
+        dataset: str,
+        path: str,
+        segment: str = "",
+        commit: str | None = None,
+        draft_number: int | None = None,
     ) -> IO[bytes]:
         """Open a data file for reading after checking it is still the recorded object."""
         provider, key = self._checked_object(user, dataset, path, segment, commit, draft_number)
@@ -248,10 +284,15 @@ class TransferOps(EntryOps, ServiceBase):
 
     @operation("GET", "/datasets/{dataset}/data/url")
     def get_data_url(
-        self, user: int, dataset: str, path: str, segment: str = "",
-        commit: str | None = None, draft_number: int | None = None, expires: int = 3600,
+        self,
+        user: int,
+        dataset: str,
+        path: str,
+        segment: str = "",
+        commit: str | None = None,
+        draft_number: int | None = None,
+        expires: int = 3600,
     ) -> dict[str, str]:
         """A signed GET URL of a data file, after checking it is still the recorded object."""
         provider, key = self._checked_object(user, dataset, path, segment, commit, draft_number)
         return {"url": provider.sign_url(key, "GET", expires)}
-

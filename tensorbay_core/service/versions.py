@@ -56,14 +56,17 @@ class VersionOps(ServiceBase):
         )
         conn.execute(
             segments.insert().from_select(
-                ["tree_id", "name"], select(literal(tree_id), segments.c.name).where(segments.c.tree_id == base_tree)
+                ["tree_id", "name"],
+                select(literal(tree_id), segments.c.name).where(segments.c.tree_id == base_tree),
             )
         )
         columns = [c.name for c in entries.columns if c.name != "tree_id"]
         conn.execute(
             entries.insert().from_select(
                 ["tree_id", *columns],
-                select(literal(tree_id), *[entries.c[c] for c in columns]).where(entries.c.tree_id == base_tree),
+                select(literal(tree_id), *[entries.c[c] for c in columns]).where(
+                    entries.c.tree_id == base_tree
+                ),
             )
         )
         return tree_id
@@ -78,15 +81,20 @@ class VersionOps(ServiceBase):
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, dataset)
             head = conn.execute(
-                select(branches.c.commit_id).where(branches.c.dataset_id == ds.id, branches.c.name == branch_name)
+                select(branches.c.commit_id).where(
+                    branches.c.dataset_id == ds.id, branches.c.name == branch_name
+                )
             ).first()
             if head is None:
                 raise InvalidArgument(f"branch {branch_name!r} of dataset {dataset!r} does not exist")
             base_tree = None
             if head.commit_id is not None:
-                base_tree = conn.execute(select(commits.c.tree_id).where(commits.c.id == head.commit_id)).scalar_one()
+                base_tree = conn.execute(
+                    select(commits.c.tree_id).where(commits.c.id == head.commit_id)
+                ).scalar_one()
             number = 1 + (
-                conn.execute(select(func.max(drafts.c.number)).where(drafts.c.dataset_id == ds.id)).scalar() or 0
+                conn.execute(select(func.max(drafts.c.number)).where(drafts.c.dataset_id == ds.id)).scalar()
+                or 0
             )
             conn.execute(
                 drafts.insert().values(
@@ -110,7 +118,7 @@ class VersionOps(ServiceBase):
         """Drafts of a dataset, by status (OPEN, CLOSED, COMMITTED or ALL)."""
         if status not in (*DRAFT_STATUSES, "ALL"):
             raise InvalidArgument(f"status must be one of {', '.join((*DRAFT_STATUSES, 'ALL'))}")
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             ds = self._dataset(conn, user, dataset)
             query = select(drafts).where(drafts.c.dataset_id == ds.id).order_by(drafts.c.number)
             if status != "ALL":
@@ -122,7 +130,7 @@ class VersionOps(ServiceBase):
     @operation("GET", "/datasets/{dataset}/drafts/{draft_number}")
     def get_draft(self, user: int, dataset: str, draft_number: int) -> dict[str, Any]:
         """One draft."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             return _draft_json(self._draft(conn, self._dataset(conn, user, dataset), draft_number))
 
     @operation("PATCH", "/datasets/{dataset}/drafts/{draft_number}")
@@ -167,7 +175,9 @@ class VersionOps(ServiceBase):
             ds = self._dataset(conn, user, dataset)
             draft = self._open_draft(conn, ds, draft_number)
             head = conn.execute(
-                select(branches.c.commit_id).where(branches.c.dataset_id == ds.id, branches.c.name == draft.branch)
+                select(branches.c.commit_id).where(
+                    branches.c.dataset_id == ds.id, branches.c.name == draft.branch
+                )
             ).scalar_one()
             if head != draft.base_commit_id:
                 raise Conflict(
@@ -202,7 +212,7 @@ class VersionOps(ServiceBase):
     @operation("GET", "/datasets/{dataset}/commits")
     def list_commits(self, user: int, dataset: str, revision: str | None = None) -> list[dict[str, Any]]:
         """The history of a revision, newest first."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             ds = self._dataset(conn, user, dataset)
             commit_id = self._resolve_commit(conn, ds, revision)
             history = []
@@ -215,7 +225,7 @@ class VersionOps(ServiceBase):
     @operation("GET", "/datasets/{dataset}/revisions/{revision}")
     def get_commit(self, user: int, dataset: str, revision: str) -> dict[str, Any]:
         """The commit a branch name or (prefix of a) commit id names."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             ds = self._dataset(conn, user, dataset)
             commit_id = self._resolve_commit(conn, ds, revision)
             if commit_id is None:
@@ -223,7 +233,9 @@ class VersionOps(ServiceBase):
             return _commit_json(conn.execute(select(commits).where(commits.c.id == commit_id)).one())
 
     @operation("POST", "/datasets/{dataset}/branches")
-    def create_branch(self, user: int, dataset: str, name: str, revision: str | None = None) -> dict[str, Any]:
+    def create_branch(
+        self, user: int, dataset: str, name: str, revision: str | None = None
+    ) -> dict[str, Any]:
         """A new branch at a commit (default: the default branch head)."""
         check_name("branch", name)
         with self.store.begin() as conn:
@@ -241,7 +253,9 @@ class VersionOps(ServiceBase):
     @operation("GET", "/datasets/{dataset}/branches")
     def list_branches(self, user: int, dataset: str) -> list[dict[str, Any]]:
         """Every branch and its head."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             ds = self._dataset(conn, user, dataset)
-            rows = conn.execute(select(branches).where(branches.c.dataset_id == ds.id).order_by(branches.c.name))
+            rows = conn.execute(
+                select(branches).where(branches.c.dataset_id == ds.id).order_by(branches.c.name)
+            )
             return [{"name": row.name, "commitId": row.commit_id} for row in rows]
