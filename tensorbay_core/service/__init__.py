@@ -37,7 +37,9 @@ def open_service(db_url: str, home: str, default_storage: StorageProvider | None
         root = os.path.join(home, "storage")
         os.makedirs(root, exist_ok=True)
         default_storage = create_provider("local", "default", root, {})
-    return Service(Store(db_url), SecretBox.from_env_or_file(os.path.join(home, "secret.key")), default_storage)
+    return Service(
+        Store(db_url), SecretBox.from_env_or_file(os.path.join(home, "secret.key")), default_storage
+    )
 
 
 _embedded: dict[str, Service] = {}

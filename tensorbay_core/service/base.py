@@ -51,14 +51,18 @@ class ServiceBase:
             select(storage_configs).where(storage_configs.c.owner_id == user, storage_configs.c.name == name)
         ).first()
         if row is None:
-            raise NotFound(f"storage config {name!r} does not exist; create it with gas.create_*_storage_config")
+            raise NotFound(
+                f"storage config {name!r} does not exist; create it with gas.create_*_storage_config"
+            )
         return row
 
     def _provider_of_row(self, row: Row[Any]) -> StorageProvider:
         with self._providers_lock:
             provider = self._providers.get(row.id)
             if provider is None:
-                provider = create_provider(row.type, row.name, row.file_path, self.box.open(row.sealed_values))
+                provider = create_provider(
+                    row.type, row.name, row.file_path, self.box.open(row.sealed_values)
+                )
                 self._providers[row.id] = provider
             return provider
 
@@ -68,7 +72,7 @@ class ServiceBase:
 
     def provider_for_config(self, user: int, name: str) -> StorageProvider:
         """The provider of one of ``user``'s configs."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             return self._provider_of_row(self._config_row(conn, user, name))
 
     def _dataset_storage(self, conn: Connection, ds: Row[Any]) -> tuple[StorageProvider, str]:
@@ -82,7 +86,9 @@ class ServiceBase:
     # -- datasets and versions ------------------------------------------------------------
 
     def _dataset(self, conn: Connection, user: int, name: str) -> Row[Any]:
-        row = conn.execute(select(datasets).where(datasets.c.owner_id == user, datasets.c.name == name)).first()
+        row = conn.execute(
+            select(datasets).where(datasets.c.owner_id == user, datasets.c.name == name)
+        ).first()
         if row is None:
             raise NotFound(f"dataset {name!r} does not exist; create it with gas.create_dataset({name!r})")
         return row
@@ -98,7 +104,8 @@ class ServiceBase:
     def _open_draft(self, conn: Connection, ds: Row[Any], number: int | None) -> Row[Any]:
         if number is None:
             raise StatusError(
-                f"writing to dataset {ds.name!r} needs a draft: call create_draft(title) or checkout(draft_number=N)"
+                f"writing to dataset {ds.name!r} needs a draft: "
+                "call create_draft(title) or checkout(draft_number=N)"
             )
         row = self._draft(conn, ds, number)
         if row.status != "OPEN":

@@ -78,12 +78,15 @@ class ConfigOps(ServiceBase):
     @operation("GET", "/storage-configs")
     def list_storage_configs(self, user: int, offset: int = 0, limit: int = 128) -> dict[str, Any]:
         """A page of the user's configs, without secrets."""
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             where = storage_configs.c.owner_id == user
             total = conn.execute(select(func.count()).select_from(storage_configs).where(where)).scalar_one()
             rows = conn.execute(
-                select(storage_configs).where(where).order_by(storage_configs.c.name)
-                .offset(max(offset, 0)).limit(page_limit(limit))
+                select(storage_configs)
+                .where(where)
+                .order_by(storage_configs.c.name)
+                .offset(max(offset, 0))
+                .limit(page_limit(limit))
             ).all()
             configs = [self._public(self._provider_of_row(row)) for row in rows]
         return {"configs": configs, "totalCount": total}
@@ -98,7 +101,9 @@ class ConfigOps(ServiceBase):
         """Delete a config no dataset uses."""
         with self.store.begin() as conn:
             row = self._config_row(conn, user, name)
-            used = conn.execute(select(datasets.c.name).where(datasets.c.config_id == row.id).limit(5)).scalars()
+            used = conn.execute(
+                select(datasets.c.name).where(datasets.c.config_id == row.id).limit(5)
+            ).scalars()
             names = list(used)
             if names:
                 raise Conflict(
@@ -123,7 +128,9 @@ class ConfigOps(ServiceBase):
         return {"files": files, "truncated": len(page) > limit}
 
     @operation("GET", "/cloud/{config_name}/urls")
-    def get_cloud_file_url(self, user: int, config_name: str, path: str, expires: int = 3600) -> dict[str, str]:
+    def get_cloud_file_url(
+        self, user: int, config_name: str, path: str, expires: int = 3600
+    ) -> dict[str, str]:
         """A signed GET URL of one object in a config's storage."""
         provider = self.provider_for_config(user, config_name)
         provider.info(path)

@@ -68,5 +68,7 @@ class UserOps(ServiceBase):
                 select(access_keys.c.user_id).where(access_keys.c.key_hash == hash_key(access_key or ""))
             ).scalar()
         if found is None:
-            raise AuthenticationError("the access key was not accepted; check it, or ask an admin for a new one")
+            raise AuthenticationError(
+                "the access key was not accepted; check it, or ask an admin for a new one"
+            )
         return int(found)
