@@ -116,3 +116,18 @@ def test_paths_cannot_escape_the_root(gas: GAS, tmp_path: Path, endpoint: str) -
     gas.create_local_storage_config("cfg", str(root), endpoint=endpoint)
     with pytest.raises(InvalidArgument, match=r"\.\."):
         list(gas.get_cloud_client("cfg").list_auth_data("../"))
+
+
+def test_mask_files_are_refused_clearly(gas: GAS, tmp_path: Path) -> None:
+    from tensorbay_core.label import SemanticMask
+
+    gas.create_dataset("Masked")
+    (tmp_path / "img.png").write_bytes(b"img")
+    (tmp_path / "mask.png").write_bytes(b"mask")
+    data = Data(str(tmp_path / "img.png"))
+    data.label.semantic_mask = SemanticMask(str(tmp_path / "mask.png"))
+    dataset = Dataset("Masked")
+    dataset.create_segment().append(data)
+    with pytest.raises(InvalidArgument, match="mask files cannot be uploaded yet"):
+        gas.upload_dataset(dataset, quiet=True)
+    assert_untouched(gas, "Masked")

@@ -22,11 +22,13 @@ from tqdm import tqdm
 
 from ..dataset import AuthData, Data, Dataset
 from ..errors import InvalidArgument, TensorBayError, UploadError
+from ..label.mask import LocalMask
 from .dataset import DatasetClient
 from .transport import Transport
 
 MAX_BATCH = 100
 SHOWN_FAILURES = 10
+MASKS = ("semantic_mask", "instance_mask", "panoptic_mask")
 
 
 @dataclass
@@ -61,6 +63,8 @@ def check_dataset(dataset: Dataset, default_config: str | None, validate: bool) 
                     )
             else:
                 problems.append(f"{where}: {type(data).__name__} cannot be uploaded; use Data or AuthData")
+            if any(isinstance(getattr(data.label, m, None), LocalMask) for m in MASKS):
+                problems.append(f"{where}: mask files cannot be uploaded yet; upload the mask images as data")
             if len(problems) > SHOWN_FAILURES:
                 break
     if problems:
