@@ -2,8 +2,9 @@
 
 from .config import Field, Secret, StorageConfig
 from .hookspecs import hookimpl, hookspec
+from .paths import clean_key
 from .plugins import create_provider, get_plugins, reload_plugins
-from .provider import ObjectInfo, StorageProvider
+from .provider import ObjectInfo, StorageProvider, check_signing
 
 __all__ = [
     "Field",
@@ -11,6 +12,8 @@ __all__ = [
     "Secret",
     "StorageConfig",
     "StorageProvider",
+    "check_signing",
+    "clean_key",
     "create_provider",
     "get_plugins",
     "hookimpl",

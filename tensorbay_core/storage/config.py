@@ -96,6 +96,10 @@ def validate_values(
 
     Errors name the field, never its value.
     """
+    if not isinstance(values, Mapping):
+        raise InvalidConfig(
+            f"the fields of a {type_name!r} config must be a mapping, not {type(values).__name__}"
+        )
     known = {f.name: f for f in fields}
     unknown = sorted(set(values) - set(known))
     if unknown:
@@ -118,6 +122,8 @@ def validate_values(
             raw = raw.lower() == "true"
         if f.type is int and isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
             raw = int(raw)
+        if f.type is float and isinstance(raw, int) and not isinstance(raw, bool):
+            raw = float(raw)
         if not isinstance(raw, f.type) or (f.type is int and isinstance(raw, bool)):
             raise InvalidConfig(
                 f"field {f.name!r} of storage type {type_name!r} must be {f.type.__name__}, "

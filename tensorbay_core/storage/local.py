@@ -2,8 +2,10 @@
 
 It is registered through the same hook as third-party plugins. ``file_path`` is the
 directory itself; keys (and ``list_auth_data`` paths) are relative to it. Symlinks that
-lead outside it are refused. When the config names an ``endpoint`` (where ``gas serve``
-serves the directory), ``sign_url`` gives HMAC-signed, expiring URLs.
+lead outside it are refused (and skipped when listing). Writes are atomic: bytes go to a
+hidden temporary file next to the target, renamed into place when complete. When the
+config names an ``endpoint`` (where ``gas serve`` serves the directory), ``sign_url``
+gives HMAC-signed, expiring URLs.
 """
 
 from __future__ import annotations
@@ -11,24 +13,29 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import shutil
 import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import IO, Any
 from urllib.parse import quote, urlencode
 
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from ..errors import InvalidConfig, NotFound, PermissionDenied, StorageError
-from .config import Field
+from ..errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied, StorageError
+from .config import Field, StorageConfig
 from .hookspecs import hookimpl
 from .paths import clean_key, clean_prefix
-from .provider import COPY_CHUNK, ObjectInfo, StorageProvider
+from .provider import COPY_CHUNK, ObjectInfo, StorageProvider, check_signing, folder_may_match, listing_start
 
 TMP_MARK = ".tensorbay-partial-"
+#: Names a listing skips: partial writes, and names no valid key can have (control
+#: characters, backslashes, bytes that are not UTF-8).
+_UNLISTED = re.compile(r"[\x00-\x1f\x7f\\\udc80-\udcff]|" + re.escape(TMP_MARK))
 
 
 class LocalProvider(StorageProvider):
@@ -42,95 +49,148 @@ class LocalProvider(StorageProvider):
         Field("signing_key", required=False, secret=True, help="key for signing URLs (generated if empty)"),
     )
 
+    def __init__(self, config: StorageConfig) -> None:
+        super().__init__(config)
+        self._root = os.path.realpath(config.file_path)
+
     @classmethod
     def normalize_file_path(cls, file_path: str) -> str:
-        if not file_path or "\x00" in file_path:
+        if not isinstance(file_path, str) or not file_path or "\x00" in file_path:
             raise InvalidConfig("file_path of a local config must be a directory path")
         return os.path.abspath(os.path.expanduser(file_path))
 
     @property
     def root(self) -> str:
-        return os.path.realpath(self.config.file_path)
+        return self._root
 
     @property
     def dataset_prefix(self) -> str:
         return ""
 
     def make_filesystem(self) -> AbstractFileSystem:
-        return LocalFileSystem()
+        return LocalFileSystem(skip_instance_cache=True)
+
+    def _inside(self, real: str) -> bool:
+        return real == self._root or real.startswith(self._root.rstrip(os.sep) + os.sep)
 
     def fs_path(self, key: str) -> str:
-        path = super().fs_path(key)
-        real = os.path.realpath(path)
-        if real != self.root and not real.startswith(self.root + os.sep):
+        """The real path of ``key`` (symlinks resolved); ``PermissionDenied`` if it leads outside."""
+        cleaned = clean_key(key, allow_empty=True)
+        real = os.path.realpath(os.path.join(self._root, cleaned)) if cleaned else self._root
+        if not self._inside(real):
             raise PermissionDenied(f"{key!r} leads outside the storage root of config {self.config.name!r}")
         return real
 
     def _info_of(self, key: str, st: os.stat_result) -> ObjectInfo:
         return ObjectInfo(key, st.st_size, f"{st.st_mtime_ns:x}-{st.st_size:x}", st.st_mtime)
 
+    # -- listing ----------------------------------------------------------------------------
+
     def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
         prefix = clean_prefix(prefix)
-        folder = prefix if prefix.endswith("/") or not prefix else os.path.dirname(prefix)
-        start = self.fs_path(folder.rstrip("/"))
-        if not os.path.isdir(start):
-            return
-        yield from self._walk(start, self.key_of(start), prefix)
+        return self._walk_local(listing_start(prefix), prefix)
 
-    def _walk(self, directory: str, base: str, prefix: str) -> Iterator[ObjectInfo]:
+    def _walk_local(self, start: str, prefix: str) -> Iterator[ObjectInfo]:
         try:
-            with os.scandir(directory) as it:
-                entries = sorted(
-                    ((e.name + "/" if e.is_dir() else e.name), e) for e in it if TMP_MARK not in e.name
-                )
-        except OSError as exc:
-            raise self.translate_error(exc, base) from None
-        for sort_name, entry in entries:
-            key = f"{base}/{entry.name}" if base else entry.name
-            if not (key.startswith(prefix) or prefix.startswith(key + "/")):
+            first = self.fs_path(start)
+        except PermissionDenied:
+            return
+        if not os.path.isdir(first):
+            return
+        # Frames of (key, real directory, sorted children); ``active`` holds the real
+        # directories being walked, so a symlink back to one of them is not followed.
+        stack = [(start, first, iter(self._children(first, start)))]
+        active = {first}
+        while stack:
+            base, real, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                active.discard(real)
                 continue
-            path = entry.path
-            if entry.is_symlink():
-                path = os.path.realpath(entry.path)
-                if not path.startswith(self.root + os.sep):
+            sort_name, entry = child
+            key = f"{base}/{entry.name}" if base else entry.name
+            if sort_name[-1] == "/":
+                if not folder_may_match(key, prefix):
                     continue
-            if sort_name.endswith("/"):
-                yield from self._walk(path, key, prefix)
+                sub = os.path.join(real, entry.name)
+                if entry.is_symlink():
+                    sub = os.path.realpath(sub)
+                    if not self._inside(sub) or sub in active:
+                        continue
+                active.add(sub)
+                stack.append((key, sub, iter(self._children(sub, key))))
             elif key.startswith(prefix):
-                st = os.stat(path)
+                if entry.is_symlink() and not self._inside(os.path.realpath(entry.path)):
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue  # a dangling symlink, or deleted since the folder was read
                 if stat.S_ISREG(st.st_mode):
                     yield self._info_of(key, st)
 
-    def info(self, key: str) -> ObjectInfo:
-        path = self.fs_path(clean_key(key))
+    def _children(self, directory: str, key: str) -> list[tuple[str, os.DirEntry[str]]]:
+        """A folder's entries, sub-folders named with a trailing ``/``, in key order."""
         try:
-            st = os.stat(path)
+            with os.scandir(directory) as it:
+                entries = [
+                    (entry.name + "/" if entry.is_dir() else entry.name, entry)
+                    for entry in it
+                    if not _UNLISTED.search(entry.name)
+                ]
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise self.translate_error(exc, key) from None
+        entries.sort(key=itemgetter(0))
+        return entries
+
+    # -- objects ----------------------------------------------------------------------------
+
+    def info(self, key: str) -> ObjectInfo:
+        key = clean_key(key)
+        try:
+            st = os.stat(self.fs_path(key))
         except OSError as exc:
             raise self.translate_error(exc, key) from None
         if not stat.S_ISREG(st.st_mode):
-            raise NotFound(f"{key!r} on storage config {self.config.name!r} is not a file")
-        return self._info_of(clean_key(key), st)
+            raise self.not_a_file(key)
+        return self._info_of(key, st)
 
     def open(self, key: str, mode: str = "rb") -> IO[bytes]:
-        if "r" not in mode:
-            raise StorageError("write to local storage with put_stream or put_file")
-        return super().open(key, mode)
+        key = clean_key(key)
+        if mode != "rb":
+            raise InvalidArgument("local objects open only to read; write with put_stream or put_file")
+        try:
+            return open(self.fs_path(key), "rb")
+        except IsADirectoryError:
+            raise self.not_a_file(key) from None
+        except OSError as exc:
+            raise self.translate_error(exc, key) from None
 
     def _atomic_write(self, key: str, write: Callable[[str], Any]) -> ObjectInfo:
-        path = self.fs_path(clean_key(key))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        """Write through ``write(tmp)`` into a hidden file, then rename it to ``key``."""
+        key = clean_key(key)
+        self.fs_path(key)
+        path = os.path.join(self._root, key)
         tmp = os.path.join(os.path.dirname(path), f"{TMP_MARK}{uuid.uuid4().hex}")
+        done = False
         try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             write(tmp)
             os.replace(tmp, path)
+            done = True
         except OSError as exc:
             raise self.translate_error(exc, key) from None
         finally:
-            if os.path.exists(tmp):
+            if not done and os.path.lexists(tmp):
                 os.unlink(tmp)
         return self.info(key)
 
     def put_file(self, local_path: str, key: str) -> ObjectInfo:
+        if not os.path.isfile(local_path):
+            raise InvalidArgument(f"{local_path!r} is not a readable local file")
         return self._atomic_write(key, lambda tmp: shutil.copyfile(local_path, tmp))
 
     def put_stream(self, stream: IO[bytes], key: str) -> ObjectInfo:
@@ -141,20 +201,27 @@ class LocalProvider(StorageProvider):
         return self._atomic_write(key, write)
 
     def copy(self, src_key: str, dst_key: str, source: StorageProvider | None = None) -> ObjectInfo:
-        if source is None or isinstance(source, LocalProvider):
-            src = (source or self).fs_path(clean_key(src_key))
-            if not os.path.isfile(src):
-                raise NotFound(f"{src_key!r} on storage config {(source or self).config.name!r} does not exist")
-            return self._atomic_write(dst_key, lambda tmp: shutil.copy2(src, tmp))
-        return super().copy(src_key, dst_key, source)
+        """Copy bytes and mtime (so the etag stays the source's); any other provider streams."""
+        if source is not None and not isinstance(source, LocalProvider):
+            return super().copy(src_key, dst_key, source)
+        origin = source or self
+        src_key, dst_key = clean_key(src_key), clean_key(dst_key)
+        src = origin.fs_path(src_key)
+        if not os.path.isfile(src):
+            raise NotFound(f"{src_key!r} on storage config {origin.config.name!r} does not exist")
+        return self._atomic_write(dst_key, lambda tmp: shutil.copy2(src, tmp))
 
     def delete(self, key: str) -> None:
+        key = clean_key(key)
+        self.fs_path(key)
         try:
-            os.unlink(self.fs_path(clean_key(key)))
-        except FileNotFoundError:
+            os.unlink(os.path.join(self._root, key))
+        except (FileNotFoundError, IsADirectoryError):
             return
         except OSError as exc:
             raise self.translate_error(exc, key) from None
+
+    # -- signed URLs --------------------------------------------------------------------------
 
     def _signature(self, key: str, method: str, expires: int) -> str:
         secret = self.value("signing_key")
@@ -169,14 +236,15 @@ class LocalProvider(StorageProvider):
         return hashlib.sha256(f"{secret}\0{self.root}".encode()).hexdigest()[:16]
 
     def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
-        method = method.upper()
+        """A signed URL under ``endpoint``; without one, a ``file://`` URL for GET only."""
+        method = check_signing(method, expires)
         key = clean_key(key)
         endpoint = self.value("endpoint")
         if not endpoint:
             if method != "GET":
                 raise StorageError(f"local config {self.config.name!r} has no endpoint to upload through")
             return "file://" + quote(self.fs_path(key))
-        deadline = int(time.time()) + int(expires)
+        deadline = int(time.time()) + expires
         signature = self._signature(key, method, deadline)
         query = urlencode(
             {"method": method, "expires": deadline, "kid": self.key_id(), "signature": signature}
@@ -186,15 +254,17 @@ class LocalProvider(StorageProvider):
     def verify_signed(self, key: str, method: str, expires: int, signature: str) -> str:
         """Check a signed URL's parameters; return the cleaned key or raise ``PermissionDenied``."""
         key = clean_key(key)
-        if expires < time.time() or not hmac.compare_digest(self._signature(key, method.upper(), expires), signature):
+        expected = self._signature(key, method.upper(), expires)
+        if expires < time.time() or not hmac.compare_digest(expected, signature):
             raise PermissionDenied("the signed URL is invalid or has expired")
         return key
 
     def check_connection(self) -> None:
-        if not os.path.isdir(self.root):
-            raise InvalidConfig(f"local config {self.config.name!r}: directory {self.config.file_path!r} does not exist")
-        if not os.access(self.root, os.R_OK | os.X_OK):
-            raise InvalidConfig(f"local config {self.config.name!r}: directory {self.config.file_path!r} is not readable")
+        name, path = self.config.name, self.config.file_path
+        if not os.path.isdir(self._root):
+            raise InvalidConfig(f"local config {name!r}: {path!r} does not exist or is not a directory")
+        if not os.access(self._root, os.R_OK | os.X_OK):
+            raise InvalidConfig(f"local config {name!r}: directory {path!r} is not readable")
 
 
 @hookimpl

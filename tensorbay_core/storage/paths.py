@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import posixpath
+import re
 
 from ..errors import InvalidArgument
 
-_FORBIDDEN = {chr(c) for c in range(32)} | {"\x7f", "\\"}
+#: Control characters (NUL included) and backslashes never belong in a key.
+FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 def clean_key(key: str, *, allow_empty: bool = False) -> str:
     """Return ``key`` as a normalised relative POSIX key, or raise ``InvalidArgument``.
 
     Refused before any I/O: absolute paths, ``..`` components, NUL and other control
-    characters, backslashes and drive letters.
+    characters, backslashes and drive letters. ``.`` components and repeated slashes go.
     """
     if not isinstance(key, str):
         raise InvalidArgument(f"a storage path must be a string, not {type(key).__name__}")
-    bad = next((ch for ch in key if ch in _FORBIDDEN), None)
+    bad = FORBIDDEN.search(key)
     if bad is not None:
-        raise InvalidArgument(f"storage path {key!r} contains the forbidden character {bad!r}")
-    if key.startswith("/") or (len(key) > 1 and key[1] == ":"):
+        raise InvalidArgument(f"storage path {key!r} contains the forbidden character {bad.group()!r}")
+    if key.startswith("/") or (len(key) > 1 and key[0].isalpha() and key[1] == ":"):
         raise InvalidArgument(f"storage path {key!r} must be relative, not absolute")
     parts = [p for p in key.split("/") if p not in ("", ".")]
     if ".." in parts:
@@ -33,9 +34,7 @@ def clean_key(key: str, *, allow_empty: bool = False) -> str:
 
 def join_key(*parts: str) -> str:
     """Join already-clean key parts, skipping empty ones."""
-    return posixpath.join(*[p.strip("/") for p in parts if p and p.strip("/")]) if any(
-        p and p.strip("/") for p in parts
-    ) else ""
+    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
 
 
 def clean_prefix(prefix: str) -> str:

@@ -1,9 +1,15 @@
-"""The plugin manager: loads storage providers from the ``tensorbay`` entry-point group."""
+"""The plugin manager: loads storage providers from the ``tensorbay`` entry-point group.
+
+Built-in providers register through the same hook as third-party ones. Set
+``TENSORBAY_LOAD_PLUGINS`` to a comma-separated list of distribution (or entry-point)
+names to load only those; set it empty to load none but the built-ins.
+"""
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -16,7 +22,10 @@ from . import hookspecs
 from .provider import StorageProvider
 
 ENTRY_POINT_GROUP = "tensorbay"
+LOAD_ENV = "TENSORBAY_LOAD_PLUGINS"
 BUILTIN_PLUGINS = ("tensorbay_core.storage.local",)
+
+log = logging.getLogger("tensorbay_core.storage")
 
 
 @dataclass(frozen=True)
@@ -29,31 +38,40 @@ class ProviderEntry:
 
 
 class Plugins:
-    """The loaded plugins and the providers they registered."""
+    """The loaded plugins, the providers they registered, and the plugins that failed to load."""
 
     def __init__(self) -> None:
         self.manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self.manager.add_hookspecs(hookspecs)
         self._origin: dict[str, tuple[str, str]] = {}
+        #: ``distribution -> reason`` for plugins that could not be loaded or registered.
+        self.failures: dict[str, str] = {}
         self._load()
         self.providers = self._collect()
 
     def _load(self) -> None:
-
         core_version = importlib.metadata.version("tensorbay-core")
         for module_name in BUILTIN_PLUGINS:
             self.manager.register(importlib.import_module(module_name), name=module_name)
             self._origin[module_name] = ("tensorbay-core", core_version)
-        allowed = os.environ.get("TENSORBAY_LOAD_PLUGINS")
+        allowed = os.environ.get(LOAD_ENV)
         names = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist.name if ep.dist is not None else ep.name
+            version = ep.dist.version if ep.dist is not None else ""
             if names is not None and dist not in names and ep.name not in names:
+                log.debug("plugin %s (%s) not loaded: not named in %s", ep.name, dist, LOAD_ENV)
                 continue
-            if self.manager.has_plugin(ep.name) or self.manager.get_plugin(ep.value) is not None:
+            if self.manager.has_plugin(ep.name):
                 continue
-            self.manager.register(ep.load(), name=ep.name)
-            self._origin[ep.name] = (dist, ep.dist.version if ep.dist is not None else "")
+            try:
+                self.manager.register(ep.load(), name=ep.name)
+            except Exception as exc:
+                self.failures[dist] = f"{type(exc).__name__}: {exc}"
+                log.warning("storage plugin %s (%s %s) failed to load: %s", ep.name, dist, version, exc)
+                continue
+            self._origin[ep.name] = (dist, version)
+            log.debug("loaded storage plugin %s from %s %s", ep.name, dist, version)
         self.manager.check_pending()
 
     def _collect(self) -> dict[str, ProviderEntry]:
@@ -63,10 +81,21 @@ class Plugins:
 
             def register(cls: type[StorageProvider], dist: str = dist, version: str = version) -> None:
                 if not (isinstance(cls, type) and issubclass(cls, StorageProvider)):
-                    raise TypeError(f"{dist} registered {cls!r}, which is not a StorageProvider subclass")
-                providers.setdefault(cls.type, ProviderEntry(cls, dist, version))
+                    raise TypeError(f"{cls!r} is not a StorageProvider subclass")
+                type_name = getattr(cls, "type", None)
+                if not isinstance(type_name, str) or not type_name:
+                    raise TypeError(f"{cls.__name__} has no storage type name (the `type` class attribute)")
+                taken = providers.get(type_name)
+                if taken is not None:
+                    log.warning("%s: type %r is taken by %s; ignored", dist, type_name, taken.distribution)
+                    return
+                providers[type_name] = ProviderEntry(cls, dist, version)
 
-            impl.function(register=register)
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                self.failures[dist] = f"{type(exc).__name__}: {exc}"
+                log.warning("storage plugin %s failed to register its providers: %s", dist, exc)
         return providers
 
     def provider_class(self, type_name: str) -> type[StorageProvider]:
@@ -74,9 +103,11 @@ class Plugins:
         entry = self.providers.get(type_name)
         if entry is None:
             installed = ", ".join(sorted(self.providers)) or "none"
+            failed = sorted(self.failures.items())
+            broken = "".join(f"; {name} failed to load ({why})" for name, why in failed)
             raise PluginNotFound(
                 f"no installed plugin provides storage type {type_name!r} "
-                f"(installed types: {installed}); install it with: pip install tensorbay-{type_name}"
+                f"(installed types: {installed}{broken}); install it with: pip install tensorbay-{type_name}"
             )
         return entry.cls
 
@@ -113,6 +144,6 @@ def reload_plugins() -> Plugins:
 
 def create_provider(type_name: str, name: str, file_path: str, values: dict[str, Any]) -> StorageProvider:
     """Validate a config's values and build its provider (no I/O)."""
-    return get_plugins().provider_class(type_name).from_values(name, file_path, values)
-
-
+    provider = get_plugins().provider_class(type_name).from_values(name, file_path, values)
+    log.debug("created storage provider %r", provider)
+    return provider

@@ -8,6 +8,9 @@ so a simple provider only declares ``type``, ``fields``, ``root`` and ``make_fil
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import posixpath
 import shutil
 import threading
@@ -19,6 +22,7 @@ from fsspec import AbstractFileSystem
 
 from ..errors import (
     AuthenticationError,
+    InvalidArgument,
     InvalidConfig,
     NotFound,
     PermissionDenied,
@@ -26,9 +30,12 @@ from ..errors import (
     TensorBayError,
 )
 from .config import Field, Secret, StorageConfig, validate_values
-from .paths import clean_key, clean_prefix, join_key
+from .paths import FORBIDDEN, clean_key, clean_prefix
 
 COPY_CHUNK = 8 * 1024 * 1024
+SIGN_METHODS = ("GET", "PUT")
+
+log = logging.getLogger("tensorbay_core.storage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +48,33 @@ class ObjectInfo:
     mtime: float | None = None
 
 
+def listing_start(prefix: str) -> str:
+    """The folder a listing of a clean ``prefix`` starts in: the prefix itself ("a/b/") or its parent."""
+    return prefix.rstrip("/") if not prefix or prefix.endswith("/") else posixpath.dirname(prefix)
+
+
+def folder_may_match(folder: str, prefix: str) -> bool:
+    """Whether keys under ``folder`` can start with ``prefix``, so the folder must be listed."""
+    return (folder + "/").startswith(prefix) or prefix.startswith(folder + "/")
+
+
+def check_signing(method: str, expires: int) -> str:
+    """The upper-cased ``method`` to sign; ``InvalidArgument`` unless GET/PUT and ``expires > 0``."""
+    upper = method.upper() if isinstance(method, str) else ""
+    if upper not in SIGN_METHODS:
+        raise InvalidArgument(f"cannot sign {method!r}: only GET and PUT URLs can be signed")
+    if not isinstance(expires, int) or isinstance(expires, bool) or expires <= 0:
+        raise InvalidArgument(f"expires must be a positive number of seconds, not {expires!r}")
+    return upper
+
+
 class StorageProvider:
     """Base class of every storage backend. Subclass it and register it through the hook."""
 
     type: ClassVar[str]
     fields: ClassVar[tuple[Field, ...]] = ()
     description: ClassVar[str] = ""
-    #: Where the provider's field values are explained for users (shown by ``gas plugins``).
+    #: What ``file_path`` means for this provider (shown by ``gas plugins``).
     file_path_help: ClassVar[str] = "a folder inside the bucket where datasets store their data"
 
     def __init__(self, config: StorageConfig) -> None:
@@ -93,14 +120,20 @@ class StorageProvider:
 
     @property
     def root(self) -> str:
-        """The filesystem path every key is confined to (bucket, container, directory)."""
+        """The filesystem path every key is confined to (bucket, container, directory).
+
+        Spell it the way the filesystem's ``ls`` spells paths (no protocol).
+        """
         raise NotImplementedError
 
     def make_filesystem(self) -> AbstractFileSystem:
-        """Build the fsspec filesystem for this config (called once, lazily)."""
+        """Build the fsspec filesystem for this config (called once, lazily).
+
+        Pass ``skip_instance_cache=True``: the provider caches it, not fsspec.
+        """
         raise NotImplementedError
 
-    # -- defaults ---------------------------------------------------------------------------
+    # -- plumbing ---------------------------------------------------------------------------
 
     @property
     def dataset_prefix(self) -> str:
@@ -112,7 +145,10 @@ class StorageProvider:
         if self._fs is None:
             with self._fs_lock:
                 if self._fs is None:
-                    self._fs = self.make_filesystem()
+                    try:
+                        self._fs = self.make_filesystem()
+                    except Exception as exc:
+                        raise self.translate_error(exc) from None
         return self._fs
 
     def fs_path(self, key: str) -> str:
@@ -134,60 +170,105 @@ class StorageProvider:
         """The plain secret values of this config, so messages can be scrubbed of them."""
         return [v.reveal() for v in self.config.values.values() if isinstance(v, Secret) and v.reveal()]
 
-    def translate_error(self, exc: BaseException, key: str = "") -> TensorBayError:
-        """Map a backend exception to the error hierarchy, scrubbed of secrets."""
-        if isinstance(exc, TensorBayError):
-            return exc
-        text = f"{type(exc).__name__}: {exc}"
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret value of this config masked."""
         for secret in self.secret_values():
             text = text.replace(secret, "********")
-        where = f"{key!r} on storage config {self.config.name!r}"
-        if isinstance(exc, FileNotFoundError):
+        return text
+
+    def translate_error(self, exc: BaseException, key: str = "") -> TensorBayError:
+        """Map a backend exception to the error hierarchy, scrubbed of secrets.
+
+        Override it to recognise the SDK's own errors (e.g. a refused credential).
+        """
+        if isinstance(exc, TensorBayError):
+            return exc
+        text = self.scrub(f"{type(exc).__name__}: {exc}")
+        where = f"storage config {self.config.name!r}"
+        if key:
+            where = f"{key!r} on {where}"
+        log.debug("storage error on %s: %s", where, text)
+        if isinstance(exc, FileNotFoundError | NotADirectoryError):
             return NotFound(f"{where} does not exist")
         if isinstance(exc, PermissionError):
             return PermissionDenied(f"access to {where} was denied: {text}")
         return StorageError(f"storage operation on {where} failed: {text}")
 
-    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Stream the objects under ``prefix`` in key order, one directory/page at a time.
+    def not_a_file(self, key: str) -> NotFound:
+        """The error for a key that names a folder (or anything else but an object)."""
+        return NotFound(f"{key!r} on storage config {self.config.name!r} is not a file")
 
-        A prefix ending in ``/`` (or empty) names a folder; otherwise keys are filtered by it.
+    # -- the contract: fsspec-backed defaults ---------------------------------------------
+
+    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Stream the objects under ``prefix`` in lexicographic key order.
+
+        A prefix ending in ``/`` (or empty) names a folder; otherwise it filters keys
+        ("a/b" matches "a/b.txt" and "a/b/c"). A missing prefix yields nothing. The
+        default lists one folder at a time, depth first, and never the whole tree.
         """
         prefix = clean_prefix(prefix)
-        folder = prefix if prefix.endswith("/") or not prefix else posixpath.dirname(prefix)
-        fs = self.filesystem()
+        return self._walk(listing_start(prefix), prefix)
+
+    def _walk(self, start: str, prefix: str) -> Iterator[ObjectInfo]:
+        stack = [iter(self.list_folder(start))]
+        while stack:
+            entry = next(stack[-1], None)
+            if entry is None:
+                stack.pop()
+                continue
+            key, info = entry
+            if info.get("type") == "directory":
+                if folder_may_match(key, prefix):
+                    stack.append(iter(self.list_folder(key)))
+            elif key.startswith(prefix):
+                yield self.object_info(key, info)
+
+    def list_folder(self, folder: str) -> list[tuple[str, Mapping[str, Any]]]:
+        """The direct children of ``folder`` as ``(key, fsspec info)``, ordered so that a
+        depth-first walk yields keys in lexicographic order; ``[]`` if it is missing."""
         try:
-            for dirpath, _dirs, files in fs.walk(self.fs_path(folder.rstrip("/")), detail=True):
-                base = self.key_of(dirpath)
-                for name in sorted(files):
-                    info = files[name]
-                    key = join_key(base, name)
-                    if key.startswith(prefix) and info.get("type", "file") == "file":
-                        yield self.object_info(key, info)
+            entries = self.filesystem().ls(self.fs_path(folder), detail=True)
         except FileNotFoundError:
-            return
+            return []
         except Exception as exc:
-            raise self.translate_error(exc, prefix) from None
+            raise self.translate_error(exc, folder) from None
+        children = []
+        for info in entries:
+            key = self.key_of(info["name"])
+            if key == folder or FORBIDDEN.search(key):
+                continue
+            children.append((key + "/" if info.get("type") == "directory" else key, key, info))
+        children.sort(key=lambda child: child[0])
+        return [(key, info) for _, key, info in children]
 
     def object_info(self, key: str, info: Mapping[str, Any]) -> ObjectInfo:
-        """Build an ``ObjectInfo`` from an fsspec info dict."""
-        etag = info.get("ETag") or info.get("etag") or info.get("content_settings", {}) or ""
-        if not isinstance(etag, str):
-            etag = str(info.get("mtime", ""))
-        mtime = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
-        stamp = mtime.timestamp() if hasattr(mtime, "timestamp") else mtime
-        return ObjectInfo(key, int(info.get("size") or 0), etag.strip('"'), stamp)
+        """Build an ``ObjectInfo`` from an fsspec info dict.
+
+        Without an ETag from the backend, the etag is derived from size and time, so it
+        still changes when the object is replaced.
+        """
+        times = ("mtime", "LastModified", "last_modified", "created")
+        stamp = next((info[k] for k in times if info.get(k)), None)
+        if hasattr(stamp, "timestamp"):
+            stamp = stamp.timestamp()
+        mtime = float(stamp) if isinstance(stamp, int | float) else None
+        size = int(info.get("size") or 0)
+        etag = next((str(info[k]).strip('"') for k in ("ETag", "etag") if info.get(k)), "")
+        if not etag:
+            etag = hashlib.sha1(f"{size}:{mtime}".encode()).hexdigest()[:20]
+        return ObjectInfo(key, size, etag, mtime)
 
     def info(self, key: str) -> ObjectInfo:
         """Size, etag and mtime of one object; ``NotFound`` if it is missing."""
-        path = self.fs_path(clean_key(key))
+        key = clean_key(key)
         try:
-            info = self.filesystem().info(path)
+            info = self.filesystem().info(self.fs_path(key))
         except Exception as exc:
             raise self.translate_error(exc, key) from None
-        if info.get("type") == "directory":
-            raise NotFound(f"{key!r} on storage config {self.config.name!r} is a folder, not a file")
-        return self.object_info(clean_key(key), info)
+        if info.get("type", "file") != "file":
+            raise self.not_a_file(key)
+        return self.object_info(key, info)
 
     def exists(self, key: str) -> bool:
         """Whether an object is stored at ``key``."""
@@ -198,88 +279,130 @@ class StorageProvider:
         return True
 
     def open(self, key: str, mode: str = "rb") -> IO[bytes]:
-        """Open an object for reading (``rb``) or writing (``wb``)."""
-        path = self.fs_path(clean_key(key))
+        """Open an object for reading (``rb``); ``NotFound`` if it is missing.
+
+        ``wb`` works where the backend can write through a file; ``put_stream`` is the
+        portable way to write.
+        """
+        key = clean_key(key)
+        if mode not in ("rb", "wb"):
+            raise InvalidArgument(f"cannot open a stored object in mode {mode!r}: use 'rb' or 'wb'")
         try:
-            return self.filesystem().open(path, mode)
+            return self.filesystem().open(self.fs_path(key), mode)
+        except IsADirectoryError:
+            raise self.not_a_file(key) from None
         except Exception as exc:
             raise self.translate_error(exc, key) from None
 
     def put_file(self, local_path: str, key: str) -> ObjectInfo:
         """Upload a local file to ``key`` and return what was stored."""
-        path = self.fs_path(clean_key(key))
+        key = clean_key(key)
+        if not os.path.isfile(local_path):
+            raise InvalidArgument(f"{local_path!r} is not a readable local file")
         try:
-            self.filesystem().put_file(local_path, path)
+            self.filesystem().put_file(local_path, self.fs_path(key))
         except Exception as exc:
             raise self.translate_error(exc, key) from None
         return self.info(key)
 
     def put_stream(self, stream: IO[bytes], key: str) -> ObjectInfo:
-        """Write a readable binary stream to ``key`` without a temporary file."""
-        with self.open(key, "wb") as out:
-            shutil.copyfileobj(stream, out, COPY_CHUNK)
+        """Write a readable binary stream to ``key`` without a temporary file.
+
+        If reading or writing fails, the partial upload is discarded where the backend
+        can (fsspec's ``discard``), not committed.
+        """
+        key = clean_key(key)
+        try:
+            out = self.filesystem().open(self.fs_path(key), "wb")
+            try:
+                shutil.copyfileobj(stream, out, COPY_CHUNK)
+            except BaseException:
+                getattr(out, "discard", lambda: None)()
+                raise
+            out.close()
+        except Exception as exc:
+            raise self.translate_error(exc, key) from None
         return self.info(key)
 
     def copy_scope(self) -> tuple[Any, ...]:
-        """Providers with equal scopes can copy between each other server-side."""
-        return (self.type, tuple(sorted(self.config.revealed().items())))
+        """Providers with equal scopes can copy between each other server-side.
+
+        The default: same type and same field values (secrets compare as ``Secret``).
+        """
+        return (self.type, tuple(sorted(self.config.values.items())))
 
     def copy(self, src_key: str, dst_key: str, source: StorageProvider | None = None) -> ObjectInfo:
-        """Copy an object to ``dst_key``: server-side when ``source`` shares this scope,
-        streamed (never through a temporary file) otherwise."""
+        """Copy an object of ``source`` (default: this provider) to ``dst_key``.
+
+        Server-side when ``source`` shares this scope, streamed (never through a
+        temporary file) otherwise.
+        """
         source = source or self
         src, dst = clean_key(src_key), clean_key(dst_key)
         if source is self or source.copy_scope() == self.copy_scope():
             try:
                 self.server_side_copy(source.fs_path(src), self.fs_path(dst))
             except Exception as exc:
-                raise self.translate_error(exc, f"{src} -> {dst}") from None
+                raise self.translate_error(exc, src) from None
             return self.info(dst)
         with source.open(src) as stream:
             return self.put_stream(stream, dst)
 
     def server_side_copy(self, src_path: str, dst_path: str) -> None:
         """Copy one object inside the backend (filesystem paths, already confined)."""
-        self.filesystem().copy(src_path, dst_path)
+        self.filesystem().cp_file(src_path, dst_path)
 
     def delete(self, key: str) -> None:
         """Delete one object; a missing object is not an error."""
-        path = self.fs_path(clean_key(key))
+        key = clean_key(key)
         try:
-            self.filesystem().rm_file(path)
+            self.filesystem().rm_file(self.fs_path(key))
         except FileNotFoundError:
             return
         except Exception as exc:
             raise self.translate_error(exc, key) from None
 
     def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
-        """A URL that allows ``method`` (GET or PUT) on ``key`` for ``expires`` seconds."""
-        method = method.upper()
-        if method not in ("GET", "PUT"):
-            raise StorageError(f"cannot sign {method!r}: only GET and PUT are supported")
-        path = self.fs_path(clean_key(key))
+        """A URL that allows ``method`` (GET or PUT) on ``key`` for ``expires`` seconds.
+
+        ``StorageError`` if the backend cannot sign this method. The default signs GET
+        through fsspec's ``sign``; override it for PUT.
+        """
+        method = check_signing(method, expires)
+        key = clean_key(key)
+        if method != "GET":
+            raise StorageError(f"storage type {self.type!r} cannot sign {method} URLs")
         try:
-            if method == "GET":
-                return str(self.filesystem().sign(path, expiration=expires))
-            raise NotImplementedError(f"{self.type} does not sign PUT URLs")
+            return str(self.filesystem().sign(self.fs_path(key), expiration=expires))
+        except NotImplementedError:
+            raise StorageError(f"storage type {self.type!r} cannot sign URLs") from None
         except Exception as exc:
             raise self.translate_error(exc, key) from None
 
     def check_connection(self) -> None:
         """Fail now, with a clear error, if the config cannot reach its storage.
 
-        Lists at most one key under the dataset prefix.
+        The root must exist, and the first key under the dataset prefix is listed.
         """
+        name = self.config.name
         try:
-            next(iter(self.iter_objects(self.dataset_prefix + "/" if self.dataset_prefix else "")), None)
-        except NotFound as exc:
-            raise InvalidConfig(f"storage config {self.config.name!r}: {exc.message}") from None
-        except (AuthenticationError, PermissionDenied) as exc:
-            raise AuthenticationError(
-                f"storage config {self.config.name!r}: credentials were refused: {exc.message}"
+            kind = self.filesystem().info(self.root).get("type")
+            if kind != "directory":
+                raise InvalidConfig(f"storage config {name!r}: {self.root!r} is not a bucket or folder")
+            next(self.iter_objects(self.dataset_prefix + "/" if self.dataset_prefix else ""), None)
+        except FileNotFoundError:
+            raise InvalidConfig(f"storage config {name!r}: {self.root!r} does not exist") from None
+        except (InvalidConfig, AuthenticationError):
+            raise
+        except Exception as exc:
+            error = self.translate_error(exc)
+            if isinstance(error, PermissionDenied):
+                raise AuthenticationError(
+                    f"storage config {name!r}: credentials were refused: {error.message}"
+                ) from None
+            raise InvalidConfig(
+                f"storage config {name!r} cannot reach its storage: {error.message}"
             ) from None
-        except StorageError as exc:
-            raise InvalidConfig(f"storage config {self.config.name!r} cannot reach its storage: {exc.message}") from None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r})"
