@@ -51,7 +51,8 @@ class SignedStorage:
             with self.service.store.begin() as conn:
                 fingerprint = tuple(
                     conn.execute(
-                        select(storage_configs.c.id, storage_configs.c.created_at).where(local)
+                        select(storage_configs.c.id, storage_configs.c.created_at)
+                        .where(local)
                         .order_by(storage_configs.c.id)
                     ).all()
                 )

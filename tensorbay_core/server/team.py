@@ -36,7 +36,7 @@ def load_storage_spec(path: str) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise InvalidConfig(f"cannot read the default storage file {path!r}: {type(exc).__name__}") from None
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
-        raise InvalidConfig(f"{path!r} must hold a JSON object with a \"type\" and the provider's fields")
+        raise InvalidConfig(f'{path!r} must hold a JSON object with a "type" and the provider\'s fields')
     return spec
 
 

@@ -86,8 +86,18 @@ class GasServer:
     def start(self) -> None:
         """Start the server and wait until it answers."""
         command = [
-            *_gas_command(), "serve", "--db", self.db_url, "--host", "127.0.0.1", "--port", str(self.port),
-            "--home", str(self.home), "--local-root", str(self.local_root),
+            *_gas_command(),
+            "serve",
+            "--db",
+            self.db_url,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--home",
+            str(self.home),
+            "--local-root",
+            str(self.local_root),
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("TENSORBAY_SECRET_KEY", None)
@@ -96,7 +106,9 @@ class GasServer:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"gas serve exited with {self._process.returncode}:\n{self.log_text()[-3000:]}")
+                raise RuntimeError(
+                    f"gas serve exited with {self._process.returncode}:\n{self.log_text()[-3000:]}"
+                )
             try:
                 if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
                     return
