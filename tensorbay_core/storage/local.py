@@ -81,7 +81,8 @@ class LocalProvider(StorageProvider):
             raise PermissionDenied(f"{key!r} leads outside the storage root of config {self.config.name!r}")
         return real
 
-    def _info_of(self, key: str, st: os.stat_result) -> ObjectInfo:
+    @staticmethod
+    def _info_of(key: str, st: os.stat_result) -> ObjectInfo:
         return ObjectInfo(key, st.st_size, f"{st.st_mtime_ns:x}-{st.st_size:x}", st.st_mtime)
 
     # -- listing ----------------------------------------------------------------------------
@@ -97,30 +98,27 @@ class LocalProvider(StorageProvider):
             return
         if not os.path.isdir(first):
             return
-        # Frames of (key, real directory, sorted children); ``active`` holds the real
-        # directories being walked, so a symlink back to one of them is not followed.
-        stack = [(start, first, iter(self._children(first, start)))]
+        # Frames of (key prefix, real directory, sorted children); ``active`` holds the
+        # real directories being walked, so a symlink back to one of them is not followed.
+        stack = [(f"{start}/" if start else "", first, iter(self._children(first, start)))]
         active = {first}
         while stack:
-            base, real, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                stack.pop()
-                active.discard(real)
-                continue
-            sort_name, entry = child
-            key = f"{base}/{entry.name}" if base else entry.name
-            if sort_name[-1] == "/":
-                if not folder_may_match(key, prefix):
-                    continue
-                sub = os.path.join(real, entry.name)
-                if entry.is_symlink():
-                    sub = os.path.realpath(sub)
-                    if not self._inside(sub) or sub in active:
+            head, real, children = stack[-1]
+            for sort_name, entry in children:
+                key = head + entry.name
+                if sort_name[-1] == "/":
+                    if not folder_may_match(key, prefix):
                         continue
-                active.add(sub)
-                stack.append((key, sub, iter(self._children(sub, key))))
-            elif key.startswith(prefix):
+                    sub = os.path.join(real, entry.name)
+                    if entry.is_symlink():
+                        sub = os.path.realpath(sub)
+                        if not self._inside(sub) or sub in active:
+                            continue
+                    active.add(sub)
+                    stack.append((key + "/", sub, iter(self._children(sub, key))))
+                    break
+                if not key.startswith(prefix):
+                    continue
                 if entry.is_symlink() and not self._inside(os.path.realpath(entry.path)):
                     continue
                 try:
@@ -129,6 +127,9 @@ class LocalProvider(StorageProvider):
                     continue  # a dangling symlink, or deleted since the folder was read
                 if stat.S_ISREG(st.st_mode):
                     yield self._info_of(key, st)
+            else:
+                stack.pop()
+                active.discard(real)
 
     def _children(self, directory: str, key: str) -> list[tuple[str, os.DirEntry[str]]]:
         """A folder's entries, sub-folders named with a trailing ``/``, in key order."""
