@@ -225,3 +225,10 @@ def test_broken_plugins_do_not_break_the_others(tmp_path: Path, env: pytest.Monk
     assert "fine  (tensorbay-fine 1.0)" in result.stdout
     assert "failed to load tensorbay-missing: ModuleNotFoundError" in result.stderr
     assert get_plugins() is plugins
+
+
+def test_the_guide_shows_the_plugin_as_it_is() -> None:
+    guide = (Path(__file__).parents[1] / "docs" / "writing-a-storage-plugin.md").read_text()
+    for name in ("pyproject.toml", "tensorbay_dummy/__init__.py"):
+        assert (PLUGIN_SRC / name).read_text().strip() in guide, f"docs show an outdated {name}"
+    assert CONFORMANCE_TEST.strip() in guide
