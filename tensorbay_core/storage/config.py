@@ -109,7 +109,7 @@ def validate_values(
         )
     result: dict[str, Any] = {}
     for f in fields:
-        raw = values.get(f.name)
+        raw: Any = values.get(f.name)
         if isinstance(raw, Secret):
             raw = raw.reveal()
         if raw is None or raw == "":
@@ -129,5 +129,5 @@ def validate_values(
                 f"field {f.name!r} of storage type {type_name!r} must be {f.type.__name__}, "
                 f"not {type(raw).__name__}"
             )
-        result[f.name] = Secret(raw) if f.secret else raw
+        result[f.name] = Secret(str(raw)) if f.secret else raw
     return result, frozenset(f.name for f in fields if f.secret)

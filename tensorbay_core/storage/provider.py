@@ -249,7 +249,7 @@ class StorageProvider:
         still changes when the object is replaced.
         """
         times = ("mtime", "LastModified", "last_modified", "created")
-        stamp = next((info[k] for k in times if info.get(k)), None)
+        stamp: Any = next((info[k] for k in times if info.get(k)), None)
         if hasattr(stamp, "timestamp"):
             stamp = stamp.timestamp()
         mtime = float(stamp) if isinstance(stamp, int | float) else None
