@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, select
 
 from ..errors import InvalidArgument, NotFound, StatusError
 from ..storage import StorageProvider, create_provider
+from ..storage.paths import join_key
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs
 
@@ -78,7 +79,7 @@ class ServiceBase:
     def _dataset_storage(self, conn: Connection, ds: Row[Any]) -> tuple[StorageProvider, str]:
         """The provider a dataset stores on, and the key prefix of its objects."""
         if ds.config_id is None:
-            return self.default_storage, f"datasets/{ds.id}"
+            return self.default_storage, join_key(self.default_storage.dataset_prefix, "datasets", str(ds.id))
         row = conn.execute(select(storage_configs).where(storage_configs.c.id == ds.config_id)).one()
         provider = self._provider_of_row(row)
         return provider, provider.dataset_prefix

@@ -72,10 +72,11 @@ def fresh_postgres_database() -> tuple[str, Callable[[], None]] | None:
 class GasServer:
     """A ``gas serve`` subprocess and what tests need to reach it."""
 
-    def __init__(self, db_url: str, home: Path, local_root: Path) -> None:
+    def __init__(self, db_url: str, home: Path, local_root: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.db_url = db_url
         self.home = home
         self.local_root = local_root
+        self.extra_args = extra_args
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.storage_url = f"{self.url}/storage"
@@ -98,6 +99,7 @@ class GasServer:
             str(self.home),
             "--local-root",
             str(self.local_root),
+            *self.extra_args,
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("TENSORBAY_SECRET_KEY", None)
