@@ -1,0 +1,237 @@
+"""The ``s3`` storage provider: a bucket on Amazon S3 or on an S3-compatible server.
+
+s3fs (and aiobotocore under it) is imported only when the filesystem is first built:
+pluggy imports every plugin when the core starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from tensorbay_core.errors import (
+    AuthenticationError,
+    InvalidArgument,
+    InvalidConfig,
+    NotFound,
+    PermissionDenied,
+    TensorBayError,
+)
+from tensorbay_core.storage import Field, ObjectInfo, StorageConfig, StorageProvider
+from tensorbay_core.storage.paths import clean_key, clean_prefix
+from tensorbay_core.storage.provider import check_signing
+
+if TYPE_CHECKING:
+    from s3fs import S3FileSystem
+
+#: S3 error codes that mean the credentials themselves were not accepted.
+AUTH_CODES = frozenset(
+    {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired"}
+)
+DENIED_CODES = frozenset({"AccessDenied", "AllAccessDisabled", "AccountProblem"})
+MISSING_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
+#: s3fs reads what follows this in a path as a version id, so no key may contain it.
+VERSION_MARK = "?versionId="
+#: SigV4 presigned URLs live at most seven days.
+MAX_SIGNED_SECONDS = 7 * 24 * 3600
+_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def s3_error(exc: BaseException) -> dict[str, Any] | None:
+    """The ``Error`` part of the S3 response behind ``exc``, if any.
+
+    s3fs turns botocore's ``ClientError`` into an ``OSError`` and keeps the original
+    as its cause (or context), so the chain is searched.
+    """
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+            return response["Error"]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def listable(key: str) -> bool:
+    """Whether a stored key is one the contract can name (folder markers and keys
+    with ``..``, ``//``, control characters or ``?versionId=`` are not)."""
+    try:
+        return clean_key(key) == key and VERSION_MARK not in key
+    except InvalidArgument:
+        return False
+
+
+class S3Provider(StorageProvider):
+    """A bucket on Amazon S3 or on any S3-compatible server (MinIO, Ceph, moto, ...)."""
+
+    type = "s3"
+    description = "A bucket on Amazon S3 or an S3-compatible server, through s3fs."
+    fields = (
+        Field(
+            "endpoint",
+            required=False,
+            help="the S3 endpoint; a URL with scheme (http://host:port) for S3-compatible servers; "
+            "empty for AWS",
+        ),
+        Field("accesskey_id", help="the access key ID"),
+        Field("accesskey_secret", secret=True, help="the secret access key"),
+        Field("bucket_name", help="the bucket"),
+        Field("region", required=False, help="the bucket's region, e.g. eu-west-1"),
+        Field(
+            "session_token", required=False, secret=True, help="the session token of temporary credentials"
+        ),
+    )
+    #: HTTP connections the filesystem keeps open, so this many requests (copies,
+    #: uploads) can be in flight at once. botocore's default of 10 would cap an upload
+    #: with more jobs; set it on the class (or instance) before the filesystem is built.
+    max_connections = 64
+
+    def __init__(self, config: StorageConfig) -> None:
+        super().__init__(config)
+        if not _BUCKET.fullmatch(self.value("bucket_name")):
+            raise InvalidConfig(f"storage config {config.name!r}: bucket_name is not a valid bucket name")
+        endpoint = self.value("endpoint")
+        if endpoint and "://" in endpoint and not endpoint.startswith(("http://", "https://")):
+            raise InvalidConfig(f"storage config {config.name!r}: endpoint must be an http(s) URL or a host")
+
+    @property
+    def root(self) -> str:
+        return str(self.value("bucket_name"))
+
+    def fs_path(self, key: str) -> str:
+        """The s3fs path of ``key``; also refuses keys s3fs would cut at ``?versionId=``."""
+        path = super().fs_path(key)
+        if VERSION_MARK in path:
+            raise InvalidArgument(
+                f"storage path {key!r} contains {VERSION_MARK!r}, which s3fs reads as a version"
+            )
+        return path
+
+    def endpoint_url(self) -> str | None:
+        """The endpoint as a URL (``https://`` when the config names only a host)."""
+        endpoint = self.value("endpoint")
+        if not endpoint:
+            return None
+        return endpoint if "://" in endpoint else f"https://{endpoint}"
+
+    def filesystem_kwargs(self) -> dict[str, Any]:
+        """The s3fs keyword arguments: the one place config fields become s3fs options."""
+        kwargs: dict[str, Any] = {
+            "key": self.value("accesskey_id"),
+            "secret": self.value("accesskey_secret"),
+            "token": self.value("session_token"),
+            "endpoint_url": self.endpoint_url(),
+            "client_kwargs": {"region_name": self.value("region")} if self.value("region") else {},
+            # SigV4 everywhere: botocore would presign with SigV2 when no region is set.
+            "config_kwargs": {"max_pool_connections": self.max_connections, "signature_version": "s3v4"},
+            # The provider caches the filesystem; fsspec's cache would share it across configs.
+            "skip_instance_cache": True,
+            # Other writers (signed PUTs, other processes) change the bucket: never trust
+            # a cached listing.
+            "use_listings_cache": False,
+        }
+        return {name: value for name, value in kwargs.items() if value is not None}
+
+    def make_filesystem(self) -> S3FileSystem:
+        from s3fs import S3FileSystem
+
+        return S3FileSystem(**self.filesystem_kwargs())
+
+    def translate_error(self, exc: BaseException, key: str = "") -> TensorBayError:
+        """Map S3's error codes; anything else goes to the generic mapping."""
+        if isinstance(exc, TensorBayError):
+            return exc
+        error = s3_error(exc)
+        code = str(error.get("Code", "")) if error else ""
+        name = self.config.name
+        if code in AUTH_CODES:
+            return AuthenticationError(
+                f"storage config {name!r}: the credentials were refused by S3 ({code})"
+            )
+        if code == "NoSuchBucket":
+            bucket = str(error.get("BucketName") or self.root) if error else self.root
+            return NotFound(f"bucket {bucket!r} of storage config {name!r} does not exist")
+        if code in DENIED_CODES:
+            where = f"{key!r} on bucket {self.root!r}" if key else f"bucket {self.root!r}"
+            return PermissionDenied(
+                f"storage config {name!r}: the credentials may not access {where} ({code})"
+            )
+        if code in MISSING_CODES:
+            return NotFound(f"{key!r} on storage config {name!r} does not exist")
+        return super().translate_error(exc, key)
+
+    # -- listing ----------------------------------------------------------------------------
+
+    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Stream the objects under ``prefix`` one ListObjectsV2 page (1,000 keys) at a time.
+
+        S3 lists keys in UTF-8 byte order, which is code point order: the contract's order.
+        """
+        return self._pages(clean_prefix(prefix))
+
+    def _pages(self, prefix: str) -> Iterator[ObjectInfo]:
+        request = {"Bucket": self.root, "Prefix": prefix}
+        while True:
+            try:
+                page = self.filesystem().call_s3("list_objects_v2", **request)
+            except Exception as exc:
+                raise self.translate_error(exc, prefix) from None
+            for item in page.get("Contents", ()):
+                if listable(item["Key"]):
+                    stamp = item.get("LastModified")
+                    yield ObjectInfo(
+                        item["Key"],
+                        int(item["Size"]),
+                        str(item.get("ETag", "")).strip('"'),
+                        stamp.timestamp() if stamp is not None else None,
+                    )
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+            request["ContinuationToken"] = token
+
+    # -- copy, signing, connection -------------------------------------------------------------
+
+    def copy_scope(self) -> tuple[Any, ...]:
+        """Same endpoint, region and credentials: CopyObject works between any two buckets."""
+        values = self.config.values
+        return (
+            self.type,
+            self.endpoint_url(),
+            *(values.get(name) for name in ("region", "accesskey_id", "accesskey_secret", "session_token")),
+        )
+
+    def server_side_copy(self, src_path: str, dst_path: str) -> None:
+        """CopyObject (UploadPartCopy for objects over 150 MiB): no byte passes through here."""
+        self.filesystem().cp_file(src_path, dst_path)
+
+    def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
+        """A presigned GET or PUT URL. A PUT URL takes the body as is (no extra signed headers)."""
+        method = check_signing(method, expires)
+        key = clean_key(key)
+        if expires > MAX_SIGNED_SECONDS:
+            raise InvalidArgument(f"S3 signs URLs for at most {MAX_SIGNED_SECONDS} seconds, not {expires}")
+        action = "get_object" if method == "GET" else "put_object"
+        try:
+            return str(self.filesystem().url(self.fs_path(key), expires=expires, client_method=action))
+        except Exception as exc:
+            raise self.translate_error(exc, key) from None
+
+    def check_connection(self) -> None:
+        """List one key under the dataset prefix: proves the bucket exists and the credentials work."""
+        prefix = self.dataset_prefix + "/" if self.dataset_prefix else ""
+        name = self.config.name
+        try:
+            self.filesystem().call_s3("list_objects_v2", Bucket=self.root, Prefix=prefix, MaxKeys=1)
+        except Exception as exc:
+            error = self.translate_error(exc)
+            if isinstance(error, AuthenticationError | PermissionDenied):
+                raise error from None
+            if isinstance(error, NotFound):
+                raise InvalidConfig(error.message) from None
+            raise InvalidConfig(
+                f"storage config {name!r} cannot reach its storage: {error.message}"
+            ) from None
