@@ -120,10 +120,7 @@ class ConfigOps(ServiceBase):
         """A page of the objects under ``prefix`` in a config's storage, in key order."""
         provider = self.provider_for_config(user, config_name)
         limit = page_limit(limit)
-        objects = provider.iter_objects(prefix)
-        if start_after:
-            objects = (o for o in objects if o.path > start_after)
-        page = list(islice(objects, limit + 1))
+        page = list(islice(provider.iter_objects(prefix, start_after), limit + 1))
         files = [{"path": o.path, "size": o.size, "etag": o.etag, "mtime": o.mtime} for o in page[:limit]]
         return {"files": files, "truncated": len(page) > limit}
 

@@ -87,11 +87,11 @@ class LocalProvider(StorageProvider):
 
     # -- listing ----------------------------------------------------------------------------
 
-    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
+    def iter_objects(self, prefix: str = "", start_after: str = "") -> Iterator[ObjectInfo]:
         prefix = clean_prefix(prefix)
-        return self._walk_local(listing_start(prefix), prefix)
+        return self._walk_local(listing_start(prefix), prefix, start_after)
 
-    def _walk_local(self, start: str, prefix: str) -> Iterator[ObjectInfo]:
+    def _walk_local(self, start: str, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
         try:
             first = self.fs_path(start)
         except PermissionDenied:
@@ -107,7 +107,7 @@ class LocalProvider(StorageProvider):
             for sort_name, entry in children:
                 key = head + entry.name
                 if sort_name[-1] == "/":
-                    if not folder_may_match(key, prefix):
+                    if not folder_may_match(key, prefix, start_after):
                         continue
                     sub = os.path.join(real, entry.name)
                     if entry.is_symlink():
@@ -117,7 +117,7 @@ class LocalProvider(StorageProvider):
                     active.add(sub)
                     stack.append((key + "/", sub, iter(self._children(sub, key))))
                     break
-                if not key.startswith(prefix):
+                if not key.startswith(prefix) or key <= start_after:
                     continue
                 if entry.is_symlink() and not self._inside(os.path.realpath(entry.path)):
                     continue

@@ -53,9 +53,13 @@ def listing_start(prefix: str) -> str:
     return prefix.rstrip("/") if not prefix or prefix.endswith("/") else posixpath.dirname(prefix)
 
 
-def folder_may_match(folder: str, prefix: str) -> bool:
-    """Whether keys under ``folder`` can start with ``prefix``, so the folder must be listed."""
-    return (folder + "/").startswith(prefix) or prefix.startswith(folder + "/")
+def folder_may_match(folder: str, prefix: str, start_after: str = "") -> bool:
+    """Whether keys under ``folder`` can start with ``prefix`` and sort after ``start_after``,
+    so the folder must be listed."""
+    head = folder + "/"
+    if start_after and head < start_after and not start_after.startswith(head):
+        return False
+    return head.startswith(prefix) or prefix.startswith(head)
 
 
 def check_signing(method: str, expires: int) -> str:
@@ -200,17 +204,19 @@ class StorageProvider:
 
     # -- the contract: fsspec-backed defaults ---------------------------------------------
 
-    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
+    def iter_objects(self, prefix: str = "", start_after: str = "") -> Iterator[ObjectInfo]:
         """Stream the objects under ``prefix`` in lexicographic key order.
 
         A prefix ending in ``/`` (or empty) names a folder; otherwise it filters keys
-        ("a/b" matches "a/b.txt" and "a/b/c"). A missing prefix yields nothing. The
-        default lists one folder at a time, depth first, and never the whole tree.
+        ("a/b" matches "a/b.txt" and "a/b/c"). A missing prefix yields nothing. Only keys
+        after ``start_after`` come, so a paged listing resumes without re-reading what it
+        has seen. The default lists one folder at a time, depth first, and never the whole
+        tree, skipping folders that lie wholly before ``start_after``.
         """
         prefix = clean_prefix(prefix)
-        return self._walk(listing_start(prefix), prefix)
+        return self._walk(listing_start(prefix), prefix, start_after)
 
-    def _walk(self, start: str, prefix: str) -> Iterator[ObjectInfo]:
+    def _walk(self, start: str, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
         stack = [iter(self.list_folder(start))]
         while stack:
             entry = next(stack[-1], None)
@@ -219,9 +225,9 @@ class StorageProvider:
                 continue
             key, info = entry
             if info.get("type") == "directory":
-                if folder_may_match(key, prefix):
+                if folder_may_match(key, prefix, start_after):
                     stack.append(iter(self.list_folder(key)))
-            elif key.startswith(prefix):
+            elif key.startswith(prefix) and key > start_after:
                 yield self.object_info(key, info)
 
     def list_folder(self, folder: str) -> list[tuple[str, Mapping[str, Any]]]:

@@ -211,6 +211,17 @@ class ProviderConformance:
         expected = sorted(k for k in tree if k.startswith(prefix))
         assert keys(provider.iter_objects(prefix)) == expected
 
+    def test_listing_resumes_after_a_key(self, provider: StorageProvider, tree: dict[str, bytes]) -> None:
+        ordered = sorted(tree)
+        for prefix in ("", "a/"):
+            expected = [k for k in ordered if k.startswith(prefix)]
+            for cut in range(len(expected)):
+                after = expected[cut]
+                assert keys(provider.iter_objects(prefix, after)) == expected[cut + 1 :], (prefix, after)
+        # a start point between keys, and one inside a folder the listing must skip past
+        assert keys(provider.iter_objects("", "a/b.s")) == [k for k in ordered if k > "a/b.s"]
+        assert keys(provider.iter_objects("", "a/zzz")) == [k for k in ordered if k > "a/zzz"]
+
     def test_listing_empty_area(self, provider: StorageProvider) -> None:
         assert keys(provider.iter_objects("")) == []
         assert keys(provider.iter_objects("missing/")) == []

@@ -235,14 +235,16 @@ class OSSProvider(StorageProvider):
 
     # -- objects --------------------------------------------------------------------------------
 
-    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Stream the objects under ``prefix``, one ListObjectsV2 page at a time, in key order."""
-        return self._list(clean_prefix(prefix))
+    def iter_objects(self, prefix: str = "", start_after: str = "") -> Iterator[ObjectInfo]:
+        """Stream the objects under ``prefix`` after ``start_after``, one ListObjectsV2 page at
+        a time, in key order."""
+        return self._list(clean_prefix(prefix), start_after)
 
-    def _list(self, prefix: str) -> Iterator[ObjectInfo]:
+    def _list(self, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
         oss2 = sdk()
         try:
-            for obj in oss2.ObjectIteratorV2(self.oss_bucket(), prefix=prefix, max_keys=PAGE_SIZE):
+            pages = oss2.ObjectIteratorV2(self.oss_bucket(), prefix=prefix, start_after=start_after, max_keys=PAGE_SIZE)
+            for obj in pages:
                 if addressable(obj.key):
                     yield ObjectInfo(obj.key, obj.size, obj.etag, float(obj.last_modified))
         except oss2.exceptions.OssError as exc:
