@@ -243,7 +243,9 @@ class OSSProvider(StorageProvider):
     def _list(self, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
         oss2 = sdk()
         try:
-            pages = oss2.ObjectIteratorV2(self.oss_bucket(), prefix=prefix, start_after=start_after, max_keys=PAGE_SIZE)
+            pages = oss2.ObjectIteratorV2(
+                self.oss_bucket(), prefix=prefix, start_after=start_after, max_keys=PAGE_SIZE
+            )
             for obj in pages:
                 if addressable(obj.key):
                     yield ObjectInfo(obj.key, obj.size, obj.etag, float(obj.last_modified))
