@@ -54,11 +54,11 @@ def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
 
 
-def _int_limits(annotation: Any) -> dict[str, int]:
-    """Integers are bounded to 64 bits, which is what the database stores."""
+def _int_limits(annotation: Any) -> tuple[int | None, int | None]:
+    """Integers are bounded to 64 bits, which is what the database stores: ``(ge, le)``."""
     if annotation is int or int in typing.get_args(annotation):
-        return {"ge": INT64_MIN, "le": INT64_MAX}
-    return {}
+        return INT64_MIN, INT64_MAX
+    return None, None
 
 
 def _is_scalar(annotation: Any) -> bool:
@@ -85,18 +85,18 @@ class OperationRoute:
         for param in op.params:
             annotation = hints[param.name]
             value = ... if param.default is inspect.Parameter.empty else param.default
-            limits = _int_limits(annotation)
+            ge, le = _int_limits(annotation)
             if param.name in op.path_params:
-                default: Any = Path(**limits)
+                default: Any = Path(ge=ge, le=le)
             elif op.method in QUERY_METHODS:
                 if not _is_scalar(annotation):
                     raise TypeError(
                         f"operation {op.name}: {param.name} ({annotation}) cannot travel in a query string; "
                         "declare the operation with POST, PUT or PATCH"
                     )
-                default = Query(value, **limits)
+                default = Query(value, ge=ge, le=le)
             else:
-                body_fields[param.name] = (annotation, Field(value, **limits))
+                body_fields[param.name] = (annotation, Field(value, ge=ge, le=le))
                 continue
             params.append(_keyword(param.name, annotation, default))
         self.body_fields = list(body_fields)
