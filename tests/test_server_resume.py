@@ -43,6 +43,7 @@ def test_kill_restart_resume(gas_server, tmp_path: Path) -> None:
     gas.create_dataset("Resumed")
     watcher = HTTPTransport(gas_server.url, key)
     seen_at_kill: list[int] = []
+    restart_errors: list[BaseException] = []
 
     def kill_midway() -> None:
         deadline = time.monotonic() + 120
@@ -53,7 +54,10 @@ def test_kill_restart_resume(gas_server, tmp_path: Path) -> None:
                 count = 0
             if count >= KILL_AFTER:
                 seen_at_kill.append(count)
-                gas_server.restart()  # kill -9, then start on the same port and database
+                try:
+                    gas_server.restart()  # kill -9, then start on the same port and database
+                except BaseException as exc:
+                    restart_errors.append(exc)
                 return
             time.sleep(0.005)
 
@@ -62,6 +66,7 @@ def test_kill_restart_resume(gas_server, tmp_path: Path) -> None:
     with contextlib.suppress(TensorBayError):  # batches in flight at the kill fail; the resume finishes them
         gas.upload_dataset(local_dataset(tmp_path / "files"), jobs=2, quiet=True)
     killer.join()
+    assert not restart_errors, f"the server did not come back: {restart_errors[0]!r}"
     assert seen_at_kill and seen_at_kill[0] < FILES, "the server was not killed in the middle of the upload"
 
     gas = GAS(key, url=gas_server.url)
