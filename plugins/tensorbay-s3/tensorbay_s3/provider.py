@@ -165,15 +165,18 @@ class S3Provider(StorageProvider):
 
     # -- listing ----------------------------------------------------------------------------
 
-    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Stream the objects under ``prefix`` one ListObjectsV2 page (1,000 keys) at a time.
+    def iter_objects(self, prefix: str = "", start_after: str = "") -> Iterator[ObjectInfo]:
+        """Stream the objects under ``prefix`` (after ``start_after``) one ListObjectsV2 page
+        (1,000 keys) at a time; S3 itself starts the listing after the key.
 
         S3 lists keys in UTF-8 byte order, which is code point order: the contract's order.
         """
-        return self._pages(clean_prefix(prefix))
+        return self._pages(clean_prefix(prefix), start_after)
 
-    def _pages(self, prefix: str) -> Iterator[ObjectInfo]:
+    def _pages(self, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
         request = {"Bucket": self.root, "Prefix": prefix}
+        if start_after:
+            request["StartAfter"] = start_after
         while True:
             try:
                 page = self.filesystem().call_s3("list_objects_v2", **request)

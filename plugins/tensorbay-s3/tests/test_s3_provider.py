@@ -194,6 +194,9 @@ def test_listing_streams_page_by_page(s3_bucket: S3Bucket, s3_requests: list[Rec
     rest = list(listing)
     assert [first.path] + [info.path for info in rest] == keys
     assert list_calls() == 3
+    s3_requests.clear()
+    assert [info.path for info in provider.iter_objects("many/", keys[1500])] == keys[1501:]
+    assert list_calls() == 1, "resuming after a key re-read the keys before it"
 
 
 def test_listing_skips_keys_the_contract_cannot_name(s3_bucket: S3Bucket) -> None:
