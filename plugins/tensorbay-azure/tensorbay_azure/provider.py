@@ -244,11 +244,16 @@ class AzureProvider(StorageProvider):
 
     # -- listing -----------------------------------------------------------------------------------
 
-    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Stream the blobs under ``prefix`` one List Blobs page at a time, in name order."""
-        return self._pages(clean_prefix(prefix))
+    def iter_objects(self, prefix: str = "", start_after: str = "") -> Iterator[ObjectInfo]:
+        """Stream the blobs under ``prefix`` (after ``start_after``) one List Blobs page at a
+        time, in name order.
 
-    def _pages(self, prefix: str) -> Iterator[ObjectInfo]:
+        List Blobs cannot start after a name (its marker is opaque), so the blobs before
+        ``start_after`` are listed and skipped here.
+        """
+        return self._pages(clean_prefix(prefix), start_after)
+
+    def _pages(self, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
         container = self.service().get_container_client(self.root)
         pages = container.list_blobs(name_starts_with=prefix or None, results_per_page=self.list_page_size)
         page_iterator = pages.by_page()
@@ -261,7 +266,7 @@ class AzureProvider(StorageProvider):
             if page is None:
                 return
             for blob in blobs:
-                if listable(blob.name):
+                if blob.name > start_after and listable(blob.name):
                     yield ObjectInfo(
                         blob.name, int(blob.size), str(blob.etag).strip('"'), blob.last_modified.timestamp()
                     )

@@ -212,6 +212,8 @@ def test_listing_streams_page_by_page(azure_container: AzureContainer) -> None:
     azure_container.client.upload_blob("many/99999", b"late")
     assert [first.path] + [info.path for info in listing] == [*keys, "many/99999"]
     assert provider.list_page_size < len(keys)
+    resumed = [info.path for info in provider.iter_objects("many/", keys[1500])]
+    assert resumed == [*keys[1501:], "many/99999"]
 
 
 def test_listing_skips_blobs_the_contract_cannot_name(azure_container: AzureContainer) -> None:
