@@ -8,6 +8,7 @@ every plugin when the core starts.
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 import time
@@ -118,6 +119,11 @@ class AzureProvider(StorageProvider):
             )
         if not (given or self.value("account_key") or self.value("sas_token")):
             raise InvalidConfig(f"storage config {name!r} needs account_key, sas_token or connection_string")
+        if self.value("account_key"):
+            try:
+                base64.b64decode(self.value("account_key"), validate=True)
+            except ValueError:
+                raise InvalidConfig(f"storage config {name!r}: account_key is not a base64 key") from None
         if given:
             from azure.core.utils import parse_connection_string
 
@@ -223,8 +229,10 @@ class AzureProvider(StorageProvider):
         error = azure_error(exc)
         if error is None:
             return super().translate_error(exc, key)
-        code = str(getattr(error.error_code, "value", error.error_code) or "")
-        status = error.status_code
+        # Not every HttpResponseError (e.g. AzureSigningError) carries a code or status.
+        raw_code = getattr(error, "error_code", None)
+        code = str(getattr(raw_code, "value", raw_code) or "")
+        status = getattr(error, "status_code", None)
         name = self.config.name
         # Azurite answers a bad key with AuthorizationFailure, in Azure's "failed to authenticate" words.
         if code in AUTH_CODES or status == 401 or "failed to authenticate" in str(error.message):

@@ -138,12 +138,14 @@ def test_account_type_picks_the_cloud(account_type: str | None, endpoint: str) -
         ({**BASE, "container_name": "a/b"}, "container_name"),
         ({**BASE, "container_name": "../x"}, "container_name"),
         ({**BASE, "endpoint": "ftp://host"}, "endpoint"),
+        ({**BASE, "account_key": "not base64!"}, "base64"),
     ],
 )
 def test_bad_configs_are_refused(values: dict[str, Any], complaint: str) -> None:
     with pytest.raises(InvalidConfig, match=complaint) as caught:
         create_provider("azure", "bad", "", {k: v for k, v in values.items() if v is not None})
-    assert "a2V5" not in str(caught.value) and "no-equals-sign-here" not in str(caught.value)
+    for secret in ("a2V5", "no-equals-sign-here", "not base64!"):
+        assert secret not in str(caught.value)
 
 
 # -- check_connection --------------------------------------------------------------------------
