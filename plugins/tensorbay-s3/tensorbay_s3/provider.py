@@ -79,7 +79,11 @@ class S3Provider(StorageProvider):
         Field("accesskey_id", help="the access key ID"),
         Field("accesskey_secret", secret=True, help="the secret access key"),
         Field("bucket_name", help="the bucket"),
-        Field("region", required=False, help="the bucket's region, e.g. eu-west-1"),
+        Field(
+            "region",
+            required=False,
+            help="the bucket's region, e.g. eu-west-1 (AWS signs URLs for us-east-1 without it)",
+        ),
         Field(
             "session_token", required=False, secret=True, help="the session token of temporary credentials"
         ),
