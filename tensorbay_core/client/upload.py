@@ -112,6 +112,8 @@ class Uploader:
                 "remotePath": d.path,
                 "label": d.label.dumps(),
                 "timestamp": d.timestamp,
+                "size": d.size,
+                "etag": d.etag,
             }
             for d in batch.items
         ]

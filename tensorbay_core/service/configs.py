@@ -120,9 +120,11 @@ class ConfigOps(ServiceBase):
         """A page of the objects under ``prefix`` in a config's storage, in key order."""
         provider = self.provider_for_config(user, config_name)
         limit = page_limit(limit)
-        page = list(islice(provider.iter_objects(prefix, start_after), limit + 1))
-        files = [{"path": o.path, "size": o.size, "etag": o.etag, "mtime": o.mtime} for o in page[:limit]]
-        return {"files": files, "truncated": len(page) > limit}
+        page = list(islice(provider.iter_objects(prefix, start_after), limit))
+        files = [{"path": o.path, "size": o.size, "etag": o.etag, "mtime": o.mtime} for o in page]
+        # A full page may have more after it; the next request says (fetching one more
+        # object here would cost a whole extra listing request per page).
+        return {"files": files, "truncated": len(page) == limit}
 
     @operation("GET", "/cloud/{config_name}/urls")
     def get_cloud_file_url(

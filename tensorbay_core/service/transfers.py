@@ -103,7 +103,8 @@ class TransferOps(EntryOps, ServiceBase):
     ) -> dict[str, Any]:
         """Import a batch of objects from an authorized storage config into a draft.
 
-        Each item is ``{"cloudPath", "remotePath", "label"?, "timestamp"?}``. An object whose
+        Each item is ``{"cloudPath", "remotePath", "label"?, "timestamp"?, "size"?, "etag"?}``;
+        size and etag, as listed, spare a request per copy. An object whose
         key already is its target key is referenced in place; others are copied server-side
         (streamed across backends). With ``skip_uploaded``, entries already holding the same
         source object, and targets already holding its bytes, are not copied again.
@@ -122,7 +123,7 @@ class TransferOps(EntryOps, ServiceBase):
             try:
                 path = check_remote_path(path)
                 src_key = clean_key(str(item.get("cloudPath", "")))
-                src = source.info(src_key)
+                src = self._listed(src_key, item) or source.info(src_key)
                 checksum = f"etag:{src.etag}"
                 old = existing.get(path)
                 if skip_uploaded and old is not None and old.size == src.size and old.checksum == checksum:
@@ -130,18 +131,27 @@ class TransferOps(EntryOps, ServiceBase):
                     continue
                 key = join_key(prefix, segment, path)
                 if same_scope and source.fs_path(src_key) == target.fs_path(key):
-                    rows.append(self._row(path, key, src, checksum, False, item))
+                    src = source.info(src_key)  # referenced in place: it must be there now
+                    rows.append(self._row(path, key, src, f"etag:{src.etag}", False, item))
                     results.append({"remotePath": path, "status": "referenced"})
                     continue
                 stored = self._already_copied(target, key, src) if skip_uploaded else None
-                rows.append(
-                    self._row(path, key, stored or target.copy(src_key, key, source), checksum, True, item)
-                )
+                stored = stored or target.copy(src_key, key, source, size=src.size)
+                rows.append(self._row(path, key, stored, checksum, True, item))
                 results.append({"remotePath": path, "status": "copied"})
             except TensorBayError as exc:
                 results.append(_failure(path, exc))
         self._record(user, dataset, draft_number, segment, rows)
         return {"results": results}
+
+    @staticmethod
+    def _listed(key: str, item: dict[str, Any]) -> ObjectInfo | None:
+        """The source's size and etag as the client listed them, which spares a HEAD per copy."""
+        size, etag = item.get("size"), item.get("etag")
+        sized = isinstance(size, int) and not isinstance(size, bool) and size >= 0
+        if sized and isinstance(etag, str) and etag:
+            return ObjectInfo(key, size, etag)
+        return None
 
     @staticmethod
     def _already_copied(target: StorageProvider, key: str, src: ObjectInfo) -> ObjectInfo | None:

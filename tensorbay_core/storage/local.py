@@ -201,10 +201,12 @@ class LocalProvider(StorageProvider):
 
         return self._atomic_write(key, write)
 
-    def copy(self, src_key: str, dst_key: str, source: StorageProvider | None = None) -> ObjectInfo:
+    def copy(
+        self, src_key: str, dst_key: str, source: StorageProvider | None = None, *, size: int | None = None
+    ) -> ObjectInfo:
         """Copy bytes and mtime (so the etag stays the source's); any other provider streams."""
         if source is not None and not isinstance(source, LocalProvider):
-            return super().copy(src_key, dst_key, source)
+            return super().copy(src_key, dst_key, source, size=size)
         origin = source or self
         src_key, dst_key = clean_key(src_key), clean_key(dst_key)
         src = origin.fs_path(src_key)

@@ -337,11 +337,14 @@ class StorageProvider:
         """
         return (self.type, tuple(sorted(self.config.values.items())))
 
-    def copy(self, src_key: str, dst_key: str, source: StorageProvider | None = None) -> ObjectInfo:
+    def copy(
+        self, src_key: str, dst_key: str, source: StorageProvider | None = None, *, size: int | None = None
+    ) -> ObjectInfo:
         """Copy an object of ``source`` (default: this provider) to ``dst_key``.
 
         Server-side when ``source`` shares this scope, streamed (never through a
-        temporary file) otherwise.
+        temporary file) otherwise. ``size`` is the source's size when the caller already
+        knows it (from a listing): a provider may use it to skip a request.
         """
         source = source or self
         src, dst = clean_key(src_key), clean_key(dst_key)
