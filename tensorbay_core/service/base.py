@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Row, select
 from ..errors import InvalidArgument, NotFound, StatusError
 from ..storage import StorageProvider, create_provider
 from ..storage.paths import join_key
+from .listings import OpenListings
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs
 
@@ -42,6 +43,7 @@ class ServiceBase:
         self.default_storage = default_storage
         self._providers: dict[int, StorageProvider] = {}
         self._providers_lock = threading.Lock()
+        self.listings = OpenListings()
 
     # -- configs and providers ------------------------------------------------------------
 

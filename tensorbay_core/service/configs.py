@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import func, select
@@ -120,7 +119,9 @@ class ConfigOps(ServiceBase):
         """A page of the objects under ``prefix`` in a config's storage, in key order."""
         provider = self.provider_for_config(user, config_name)
         limit = page_limit(limit)
-        page = list(islice(provider.iter_objects(prefix, start_after), limit))
+        page = self.listings.page(
+            (provider, prefix), start_after, limit, lambda: provider.iter_objects(prefix, start_after)
+        )
         files = [{"path": o.path, "size": o.size, "etag": o.etag, "mtime": o.mtime} for o in page]
         # A full page may have more after it; the next request says (fetching one more
         # object here would cost a whole extra listing request per page).
