@@ -75,20 +75,20 @@ def main() -> None:
         s3.create_bucket(Bucket=BUCKET)  # type: ignore[attr-defined]
         put_many(s3, "src/", args.objects, args.jobs)
 
+        def copy(i: int) -> None:
+            source = {"Bucket": BUCKET, "Key": f"src/{i:06d}.bin"}
+            s3.copy_object(Bucket=BUCKET, Key=f"raw/{i:06d}.bin", CopySource=source)  # type: ignore[attr-defined]
+
         started = time.perf_counter()
         with ThreadPoolExecutor(args.jobs) as pool:
-            list(pool.map(
-                lambda i: s3.copy_object(  # type: ignore[attr-defined]
-                    Bucket=BUCKET, Key=f"raw/{i:06d}.bin", CopySource={"Bucket": BUCKET, "Key": f"src/{i:06d}.bin"}
-                ),
-                range(args.objects),
-            ))  # fmt: skip
+            list(pool.map(copy, range(args.objects)))
         raw_copy = time.perf_counter() - started
 
         gas = GAS("Accesskey-bench", home=tempfile.mkdtemp(prefix="tensorbay-bench-"))
         gas.create_s3_storage_config(
-            "bench", "ours", endpoint=endpoint, accesskey_id=KEY_ID, accesskey_secret=SECRET, bucket_name=BUCKET
-        )
+            "bench", "ours", endpoint=endpoint, accesskey_id=KEY_ID, accesskey_secret=SECRET,
+            bucket_name=BUCKET,
+        )  # fmt: skip
         gas.create_dataset("Imported", config_name="bench")
         started = time.perf_counter()
         dataset = Dataset("Imported")
@@ -121,7 +121,8 @@ def main() -> None:
     )
     print(
         f"list {args.keys:,}:   tensorbay {ours_list:6.2f} s ({args.keys / ours_list:,.0f}/s) | "
-        f"s3fs find {raw_list:6.2f} s ({args.keys / raw_list:,.0f}/s) | ours/raw throughput {raw_list / ours_list:.2f}"
+        f"s3fs find {raw_list:6.2f} s ({args.keys / raw_list:,.0f}/s) | "
+        f"ours/raw throughput {raw_list / ours_list:.2f}"
     )
 
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from tqdm import tqdm
@@ -200,7 +201,7 @@ def upload(
         for batch in _batches(dataset, client.config_name, size):
             slots.acquire()
             future = pool.submit(uploader.run_batch, batch)
-            future.add_done_callback(lambda f, b=batch: done(b, f))
+            future.add_done_callback(partial(done, batch))
         pool.shutdown(wait=True)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -11,7 +11,7 @@ from ..errors import AlreadyExists
 from .base import DEFAULT_BRANCH, ServiceBase, check_name
 from .configs import page_limit
 from .operations import operation
-from .store import branches, datasets, entries, now, storage_configs, trees
+from .store import branches, datasets, entries, inserted_id, now, storage_configs, trees
 
 DELETE_CHUNK = 1000
 
@@ -43,11 +43,13 @@ class DatasetOps(ServiceBase):
         with self.store.begin() as conn:
             config_id = self._config_row(conn, user, config_name).id if config_name else None
             try:
-                ds_id = conn.execute(
-                    datasets.insert().values(
-                        owner_id=user, name=name, alias=alias or "", config_id=config_id, created_at=now()
+                ds_id = inserted_id(
+                    conn.execute(
+                        datasets.insert().values(
+                            owner_id=user, name=name, alias=alias or "", config_id=config_id, created_at=now()
+                        )
                     )
-                ).inserted_primary_key[0]
+                )
             except IntegrityError:
                 raise AlreadyExists(f"dataset {name!r} already exists") from None
             conn.execute(branches.insert().values(dataset_id=ds_id, name=DEFAULT_BRANCH, commit_id=None))

@@ -28,7 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, make_url
 
 metadata = MetaData()
 
@@ -140,6 +140,13 @@ drafts = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key an ``INSERT`` of one row created."""
+    key = result.inserted_primary_key
+    assert key is not None, "not an INSERT of one row"
+    return int(key[0])
 
 
 def now() -> float:

@@ -148,9 +148,9 @@ class TransferOps(EntryOps, ServiceBase):
     def _listed(key: str, item: dict[str, Any]) -> ObjectInfo | None:
         """The source's size and etag as the client listed them, which spares a HEAD per copy."""
         size, etag = item.get("size"), item.get("etag")
-        sized = isinstance(size, int) and not isinstance(size, bool) and size >= 0
-        if sized and isinstance(etag, str) and etag:
-            return ObjectInfo(key, size, etag)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            return None
+        return ObjectInfo(key, size, etag) if isinstance(etag, str) and etag else None
         return None
 
     @staticmethod

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import AlreadyExists, AuthenticationError, NotFound
 from .base import ServiceBase, check_name
-from .store import access_keys, now, users
+from .store import access_keys, inserted_id, now, users
 
 KEY_PREFIX = "Accesskey-"
 
@@ -28,10 +28,8 @@ class UserOps(ServiceBase):
         check_name("user", name)
         with self.store.begin() as conn:
             try:
-                return int(
-                    conn.execute(
-                        users.insert().values(name=name, is_admin=is_admin, created_at=now())
-                    ).inserted_primary_key[0]
+                return inserted_id(
+                    conn.execute(users.insert().values(name=name, is_admin=is_admin, created_at=now()))
                 )
             except IntegrityError:
                 raise AlreadyExists(f"user {name!r} already exists") from None

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, func, literal, select
 from ..errors import AlreadyExists, Conflict, InvalidArgument
 from .base import DEFAULT_BRANCH, ServiceBase, check_name
 from .operations import operation
-from .store import branches, commits, drafts, entries, now, segments, trees
+from .store import branches, commits, drafts, entries, inserted_id, now, segments, trees
 
 DRAFT_STATUSES = ("OPEN", "CLOSED", "COMMITTED")
 
@@ -47,12 +47,10 @@ class VersionOps(ServiceBase):
 
     def _copy_tree(self, conn: Connection, dataset_id: int, base_tree: int | None) -> int:
         if base_tree is None:
-            return int(conn.execute(trees.insert().values(dataset_id=dataset_id)).inserted_primary_key[0])
+            return inserted_id(conn.execute(trees.insert().values(dataset_id=dataset_id)))
         base = conn.execute(select(trees).where(trees.c.id == base_tree)).one()
-        tree_id = int(
-            conn.execute(
-                trees.insert().values(dataset_id=dataset_id, catalog=base.catalog, notes=base.notes)
-            ).inserted_primary_key[0]
+        tree_id = inserted_id(
+            conn.execute(trees.insert().values(dataset_id=dataset_id, catalog=base.catalog, notes=base.notes))
         )
         conn.execute(
             segments.insert().from_select(
