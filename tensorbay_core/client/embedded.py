@@ -24,6 +24,9 @@ class EmbeddedTransport(Transport):
     def put_object(self, dataset: str, upload: dict[str, Any], local_path: str) -> None:
         self.service.store_object(self.user, dataset, upload["key"], local_path)
 
+    def put_objects(self, dataset: str, sends: list[tuple[dict[str, Any], str]]) -> list[str | None]:
+        return self.service.store_objects(self.user, dataset, [(u["key"], path) for u, path in sends])
+
     def open_data(self, dataset: str, **params: Any) -> IO[bytes]:
         return self.service.open_data(self.user, dataset, **params)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import IO, Any
 
+from ..errors import TensorBayError
+
 
 class Transport(ABC):
     """How the SDK talks to the service."""
@@ -24,6 +26,17 @@ class Transport(ABC):
     @abstractmethod
     def put_object(self, dataset: str, upload: dict[str, Any], local_path: str) -> None:
         """Send a local file's bytes to where ``prepare_uploads`` said (``upload``)."""
+
+    def put_objects(self, dataset: str, sends: list[tuple[dict[str, Any], str]]) -> list[str | None]:
+        """``put_object`` for each ``(upload, local_path)``; per file, an error message or None."""
+        errors: list[str | None] = []
+        for upload, local_path in sends:
+            try:
+                self.put_object(dataset, upload, local_path)
+                errors.append(None)
+            except (TensorBayError, OSError) as exc:
+                errors.append(str(exc))
+        return errors
 
     @abstractmethod
     def open_data(self, dataset: str, **params: Any) -> IO[bytes]:

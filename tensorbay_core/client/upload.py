@@ -130,17 +130,17 @@ class Uploader:
         plan = self._call(
             "prepare_uploads", batch, files=files, skip_uploaded=self.skip, sign=self.transport.signs_uploads
         )["uploads"]
+        sends = [(u, by_path[u["remotePath"]].local_path) for u in plan if u["status"] == "upload"]
+        outcomes = self.transport.put_objects(self.client.name, sends)
+        errors = dict(zip((u["remotePath"] for u, _ in sends), outcomes, strict=True))
         results, confirm = [], []
         for upload in plan:
             data = by_path[upload["remotePath"]]
             if upload["status"] in ("failed", "skipped"):
                 results.append(upload)
                 continue
-            try:
-                if upload["status"] == "upload":
-                    self.transport.put_object(self.client.name, upload, data.local_path)
-            except (TensorBayError, OSError) as exc:
-                results.append({"remotePath": data.path, "status": "failed", "error": str(exc)})
+            if errors.get(data.path):
+                results.append({"remotePath": data.path, "status": "failed", "error": errors[data.path]})
                 continue
             confirm.append(
                 {

@@ -57,12 +57,17 @@ class EntryOps(ServiceBase):
         ds = self._dataset(conn, user, dataset)
         return int(self._open_draft(conn, ds, draft_number).tree_id)
 
+    def _has_segment(self, conn: Connection, tree_id: int, name: str) -> bool:
+        return (
+            conn.execute(
+                select(segments.c.name).where(segments.c.tree_id == tree_id, segments.c.name == name)
+            ).first()
+            is not None
+        )
+
     def _ensure_segment(self, conn: Connection, tree_id: int, name: str) -> None:
         check_segment_name(name)
-        found = conn.execute(
-            select(segments.c.name).where(segments.c.tree_id == tree_id, segments.c.name == name)
-        ).first()
-        if found is None:
+        if not self._has_segment(conn, tree_id, name):
             conn.execute(segments.insert().values(tree_id=tree_id, name=name))
 
     @operation("GET", "/datasets/{dataset}/segments")

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from sqlalchemy import Row, select
 
-from ..errors import DataChanged, InvalidArgument, NotFound, PermissionDenied, TensorBayError
+from ..errors import DataChanged, InvalidArgument, NotFound, PermissionDenied, StorageError, TensorBayError
 from ..storage import ObjectInfo, StorageProvider
 from ..storage.paths import clean_key, join_key
 from .base import ServiceBase
@@ -39,8 +39,17 @@ class TransferOps(EntryOps, ServiceBase):
     def _target(
         self, user: int, dataset: str, draft_number: int, segment: str
     ) -> tuple[StorageProvider, str]:
-        """Open-draft check, segment creation, and the dataset's provider and prefix."""
+        """Open-draft check, segment creation, and the dataset's provider and prefix.
+
+        Reads first: the segment nearly always exists, and a write transaction would
+        queue every upload worker on SQLite's write lock.
+        """
         check_segment_name(segment)
+        with self.store.read() as conn:
+            ds = self._dataset(conn, user, dataset)
+            tree_id = self._open_draft(conn, ds, draft_number).tree_id
+            if self._has_segment(conn, tree_id, segment):
+                return self._dataset_storage(conn, ds)
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, dataset)
             tree_id = self._open_draft(conn, ds, draft_number).tree_id
@@ -225,11 +234,29 @@ class TransferOps(EntryOps, ServiceBase):
 
     def store_object(self, user: int, dataset: str, key: str, local_path: str) -> None:
         """Write a local file to a key ``prepare_uploads`` gave (embedded mode's data path)."""
+        error = self.store_objects(user, dataset, [(key, local_path)])[0]
+        if error is not None:
+            raise StorageError(error)
+
+    def store_objects(self, user: int, dataset: str, files: list[tuple[str, str]]) -> list[str | None]:
+        """``store_object`` for a batch of ``(key, local_path)``; per file, an error or None."""
+        if not files:
+            return []
         with self.store.read() as conn:
             target, prefix = self._dataset_storage(conn, self._dataset(conn, user, dataset))
-        if not clean_key(key).startswith(join_key(prefix, OBJECTS_DIR) + "/"):
-            raise PermissionDenied(f"{key!r} is not an upload key of dataset {dataset!r}")
-        target.put_file(local_path, key)
+        area = join_key(prefix, OBJECTS_DIR) + "/"
+        errors: list[str | None] = []
+        for key, local_path in files:
+            try:
+                if not clean_key(key).startswith(area):
+                    raise PermissionDenied(f"{key!r} is not an upload key of dataset {dataset!r}")
+                target.put_file(local_path, key)
+                errors.append(None)
+            except TensorBayError as exc:
+                errors.append(exc.message)
+            except OSError as exc:
+                errors.append(f"{local_path}: {exc.strerror or exc}")
+        return errors
 
     @operation("POST", "/datasets/{dataset}/uploads/confirm")
     def confirm_uploads(
