@@ -29,6 +29,7 @@ from ..errors import (
     error_from_json,
 )
 from ..service import OPERATIONS, Operation
+from ..storage.provider import SIGNED_PUT_HEADERS
 from .transport import Transport
 
 API_PREFIX = "/api/v1"
@@ -152,7 +153,7 @@ class HTTPTransport(Transport):
         url = upload.get("url")
         if not url:
             raise InvalidArgument(f"the server gave no upload URL for {upload.get('remotePath')!r}")
-        headers = {"x-ms-blob-type": "BlockBlob"}
+        headers = SIGNED_PUT_HEADERS
         with open(local_path, "rb") as fp:
             # requests would send an empty file chunked, which S3 refuses
             empty = os.fstat(fp.fileno()).st_size == 0

@@ -62,6 +62,11 @@ def folder_may_match(folder: str, prefix: str, start_after: str = "") -> bool:
     return head.startswith(prefix) or prefix.startswith(head)
 
 
+#: Headers an uploader sends with a signed PUT URL: Azure requires the blob type, the others
+#: leave unsigned headers alone. The HTTP client and the conformance kit both send them.
+SIGNED_PUT_HEADERS = {"x-ms-blob-type": "BlockBlob"}
+
+
 def check_signing(method: str, expires: int) -> str:
     """The upper-cased ``method`` to sign; ``InvalidArgument`` unless GET/PUT and ``expires > 0``."""
     upper = method.upper() if isinstance(method, str) else ""

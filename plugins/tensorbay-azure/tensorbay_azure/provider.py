@@ -71,6 +71,7 @@ class AzureProvider(StorageProvider):
 
     type = "azure"
     description = "A container of an Azure Blob storage account, through adlfs and azure-storage-blob."
+    file_path_help = "a folder inside the container where datasets store their data"
     fields = (
         Field(
             "account_type",
