@@ -7,6 +7,7 @@ a failed or interrupted upload leaves every recorded entry complete and can be r
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import IO, Any
 
 from sqlalchemy import Row, select
@@ -26,6 +27,21 @@ MAX_BATCH = 1000
 def _failure(path: str, exc: BaseException) -> dict[str, Any]:
     message = exc.message if isinstance(exc, TensorBayError) else f"{type(exc).__name__}: {exc}"
     return {"remotePath": path, "status": "failed", "error": message}
+
+
+def _each(
+    items: list[dict[str, Any]], handle: Callable[[dict[str, Any], str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``handle(item, remote_path)`` for each item of a batch; a failing item becomes a
+    ``failed`` result and the others go on."""
+    results = []
+    for item in items:
+        path = str(item.get("remotePath", ""))
+        try:
+            results.append(handle(item, check_remote_path(path)))
+        except TensorBayError as exc:
+            results.append(_failure(path, exc))
+    return results
 
 
 def _check_batch(items: list[Any]) -> None:
@@ -125,31 +141,26 @@ class TransferOps(EntryOps, ServiceBase):
         existing = self._existing(
             user, dataset, draft_number, segment, [str(i.get("remotePath")) for i in items]
         )
-        results: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
-        for item in items:
-            path = str(item.get("remotePath", ""))
-            try:
-                path = check_remote_path(path)
-                src_key = clean_key(str(item.get("cloudPath", "")))
-                src = self._listed(src_key, item) or source.info(src_key)
-                checksum = f"etag:{src.etag}"
-                old = existing.get(path)
-                if skip_uploaded and old is not None and old.size == src.size and old.checksum == checksum:
-                    results.append({"remotePath": path, "status": "skipped"})
-                    continue
-                key = join_key(prefix, segment, path)
-                if same_scope and source.fs_path(src_key) == target.fs_path(key):
-                    src = source.info(src_key)  # referenced in place: it must be there now
-                    rows.append(self._row(path, key, src, f"etag:{src.etag}", False, item))
-                    results.append({"remotePath": path, "status": "referenced"})
-                    continue
-                stored = self._already_copied(target, key, src) if skip_uploaded else None
-                stored = stored or target.copy(src_key, key, source, size=src.size)
-                rows.append(self._row(path, key, stored, checksum, True, item))
-                results.append({"remotePath": path, "status": "copied"})
-            except TensorBayError as exc:
-                results.append(_failure(path, exc))
+
+        def handle(item: dict[str, Any], path: str) -> dict[str, Any]:
+            src_key = clean_key(str(item.get("cloudPath", "")))
+            src = self._listed(src_key, item) or source.info(src_key)
+            checksum = f"etag:{src.etag}"
+            old = existing.get(path)
+            if skip_uploaded and old is not None and old.size == src.size and old.checksum == checksum:
+                return {"remotePath": path, "status": "skipped"}
+            key = join_key(prefix, segment, path)
+            if same_scope and source.fs_path(src_key) == target.fs_path(key):
+                src = source.info(src_key)  # referenced in place: it must be there now
+                rows.append(self._row(path, key, src, f"etag:{src.etag}", False, item))
+                return {"remotePath": path, "status": "referenced"}
+            stored = self._already_copied(target, key, src) if skip_uploaded else None
+            stored = stored or target.copy(src_key, key, source, size=src.size)
+            rows.append(self._row(path, key, stored, checksum, True, item))
+            return {"remotePath": path, "status": "copied"}
+
+        results = _each(items, handle)
         self._record(user, dataset, draft_number, segment, rows)
         return {"results": results}
 
@@ -160,7 +171,6 @@ class TransferOps(EntryOps, ServiceBase):
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             return None
         return ObjectInfo(key, size, etag) if isinstance(etag, str) and etag else None
-        return None
 
     @staticmethod
     def _already_copied(target: StorageProvider, key: str, src: ObjectInfo) -> ObjectInfo | None:
@@ -201,36 +211,30 @@ class TransferOps(EntryOps, ServiceBase):
         existing = self._existing(
             user, dataset, draft_number, segment, [str(f.get("remotePath")) for f in files]
         )
-        uploads: list[dict[str, Any]] = []
-        for item in files:
-            path = str(item.get("remotePath", ""))
+
+        def handle(item: dict[str, Any], path: str) -> dict[str, Any]:
+            key = self._object_key(prefix, item.get("checksum", ""))
+            old = existing.get(path)
+            if (
+                skip_uploaded
+                and old is not None
+                and (old.checksum, old.size) == (item["checksum"], item.get("size"))
+            ):
+                return {"remotePath": path, "key": key, "status": "skipped"}
             try:
-                path = check_remote_path(path)
-                key = self._object_key(prefix, item.get("checksum", ""))
-                old = existing.get(path)
-                if (
-                    skip_uploaded
-                    and old is not None
-                    and old.checksum == item["checksum"]
-                    and old.size == item.get("size")
-                ):
-                    uploads.append({"remotePath": path, "key": key, "status": "skipped"})
-                    continue
-                try:
-                    stored = target.info(key).size == item.get("size")
-                except NotFound:
-                    stored = False
-                upload: dict[str, Any] = {
-                    "remotePath": path,
-                    "key": key,
-                    "status": "stored" if stored else "upload",
-                }
-                if sign and not stored:
-                    upload["url"] = target.sign_url(key, "PUT", 3600)
-                uploads.append(upload)
-            except TensorBayError as exc:
-                uploads.append(_failure(path, exc))
-        return {"uploads": uploads}
+                stored = target.info(key).size == item.get("size")
+            except NotFound:
+                stored = False
+            upload: dict[str, Any] = {
+                "remotePath": path,
+                "key": key,
+                "status": "stored" if stored else "upload",
+            }
+            if sign and not stored:
+                upload["url"] = target.sign_url(key, "PUT", 3600)
+            return upload
+
+        return {"uploads": _each(files, handle)}
 
     def store_object(self, user: int, dataset: str, key: str, local_path: str) -> None:
         """Write a local file to a key ``prepare_uploads`` gave (embedded mode's data path)."""
@@ -268,22 +272,17 @@ class TransferOps(EntryOps, ServiceBase):
         """
         _check_batch(files)
         target, prefix = self._target(user, dataset, draft_number, segment)
-        results: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
-        for item in files:
-            path = str(item.get("remotePath", ""))
-            try:
-                path = check_remote_path(path)
-                key = self._object_key(prefix, item.get("checksum", ""))
-                stored = target.info(key)
-                if stored.size != item.get("size"):
-                    raise InvalidArgument(
-                        f"stored object has {stored.size} bytes, expected {item.get('size')}"
-                    )
-                rows.append(self._row(path, key, stored, item["checksum"], True, item))
-                results.append({"remotePath": path, "status": "uploaded"})
-            except TensorBayError as exc:
-                results.append(_failure(path, exc))
+
+        def handle(item: dict[str, Any], path: str) -> dict[str, Any]:
+            key = self._object_key(prefix, item.get("checksum", ""))
+            stored = target.info(key)
+            if stored.size != item.get("size"):
+                raise InvalidArgument(f"stored object has {stored.size} bytes, expected {item.get('size')}")
+            rows.append(self._row(path, key, stored, item["checksum"], True, item))
+            return {"remotePath": path, "status": "uploaded"}
+
+        results = _each(files, handle)
         self._record(user, dataset, draft_number, segment, rows)
         return {"results": results}
 
