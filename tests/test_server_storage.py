@@ -138,7 +138,9 @@ def test_put_then_confirm_then_read(gas_server, transport: HTTPTransport, tmp_pa
     assert result["status"] == "uploaded"
     with transport.open_data("ds", path="up.bin", draft_number=1) as fp:
         assert fp.read() == local.read_bytes()
-    assert not list(gas_server.home.glob("storage/**/.tensorbay-partial-*"))
+    # this dataset's folder only: a kill -9 in another test may leave its own partial file
+    dataset_id = transport.call("get_dataset", name="ds")["id"]
+    assert not list(gas_server.home.glob(f"storage/datasets/{dataset_id}/**/.tensorbay-partial-*"))
 
 
 def test_get_url_does_not_write(transport: HTTPTransport, bucket: Path) -> None:
