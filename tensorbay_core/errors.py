@@ -102,6 +102,20 @@ class StorageError(TensorBayError):
     status = 502
 
 
+class InsufficientStorage(StorageError):
+    """A disk or quota is full (the metadata database's or the storage's); retrying will not help."""
+
+    code = "InsufficientStorage"
+    status = 507
+
+
+class ServiceUnavailable(TensorBayError):
+    """The service cannot answer now (e.g. its database is locked or unreachable); retry later."""
+
+    code = "ServiceUnavailable"
+    status = 503
+
+
 class DataChanged(StorageError):
     """A stored object no longer has the size/etag its version recorded."""
 
@@ -127,9 +141,7 @@ def _all_subclasses(cls: type[TensorBayError]) -> list[type[TensorBayError]]:
     return found
 
 
-ERRORS_BY_CODE: dict[str, type[TensorBayError]] = {
-    cls.code: cls for cls in _all_subclasses(TensorBayError)
-}
+ERRORS_BY_CODE: dict[str, type[TensorBayError]] = {cls.code: cls for cls in _all_subclasses(TensorBayError)}
 
 
 def error_from_json(status: int, body: Any) -> TensorBayError:
