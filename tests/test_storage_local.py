@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import threading
@@ -283,10 +284,20 @@ def test_open_is_for_reading(root: Path) -> None:
 # -- copies ---------------------------------------------------------------------------------------
 
 
-def test_copy_keeps_the_etag_so_resumed_imports_can_skip(root: Path) -> None:
+def test_copy_reports_the_sha1_of_the_bytes_it_copied(root: Path) -> None:
     provider = local(root)
-    stored = put_bytes(provider, "src", b"payload")
-    assert provider.copy("src", "dst").etag == stored.etag
+    put_bytes(provider, "src", b"payload")
+    assert provider.copy("src", "dst").sha1 == hashlib.sha1(b"payload").hexdigest()
+
+
+def test_etag_changes_when_mtime_is_restored_over_new_bytes(root: Path) -> None:
+    """``cp -p`` / ``rsync -t`` put the old mtime back on new bytes: the etag must still change."""
+    provider = local(root)
+    before = put_bytes(provider, "k", b"same size 1")
+    st = (root / "k").stat()
+    (root / "k").write_bytes(b"same size 2")
+    os.utime(root / "k", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert provider.info("k").etag != before.etag
 
 
 def test_copy_between_local_configs(root: Path, tmp_path: Path) -> None:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-
-BUFFER_SIZE = 64 * 1024
+from ..storage.hashing import stream_sha1
 
 
 def file_sha1(path: str) -> str:
-    """The hex SHA-1 of a file, read in 64 KiB blocks."""
-    digest = hashlib.sha1(usedforsecurity=False)
+    """The hex SHA-1 of a file."""
     with open(path, "rb") as fp:
-        while block := fp.read(BUFFER_SIZE):
-            digest.update(block)
-    return digest.hexdigest()
+        return stream_sha1(fp)

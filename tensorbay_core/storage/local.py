@@ -10,6 +10,7 @@ gives HMAC-signed, expiring URLs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import os
@@ -28,6 +29,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from ..errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied, StorageError
 from .config import Field, StorageConfig
+from .hashing import HashingReader
 from .hookspecs import hookimpl
 from .paths import clean_key, clean_prefix
 from .provider import COPY_CHUNK, ObjectInfo, StorageProvider, check_signing, folder_may_match, listing_start
@@ -44,6 +46,8 @@ class LocalProvider(StorageProvider):
     type = "local"
     description = "A directory on this machine, served over HTTP by `gas serve` at `endpoint`."
     file_path_help = "the absolute path of the directory; list_auth_data paths are relative to it"
+    location_fields = ()
+    cheap_reads = True
     fields = (
         Field("endpoint", required=False, help="base URL where `gas serve` serves this directory"),
         Field("signing_key", required=False, secret=True, help="key for signing URLs (generated if empty)"),
@@ -83,7 +87,11 @@ class LocalProvider(StorageProvider):
 
     @staticmethod
     def _info_of(key: str, st: os.stat_result) -> ObjectInfo:
-        return ObjectInfo(key, st.st_size, f"{st.st_mtime_ns:x}-{st.st_size:x}", st.st_mtime)
+        """The etag is the file's identity and change time: any write, rename-over or
+        ``utime`` changes the change time, which no user can set back (unlike the mtime that
+        ``cp -p`` and ``rsync -t`` restore)."""
+        etag = f"{st.st_dev:x}.{st.st_ino:x}-{st.st_ctime_ns:x}-{st.st_size:x}"
+        return ObjectInfo(key, st.st_size, etag, st.st_mtime)
 
     # -- listing ----------------------------------------------------------------------------
 
@@ -204,7 +212,8 @@ class LocalProvider(StorageProvider):
     def copy(
         self, src_key: str, dst_key: str, source: StorageProvider | None = None, *, size: int | None = None
     ) -> ObjectInfo:
-        """Copy bytes and mtime (so the etag stays the source's); any other provider streams."""
+        """Copy the bytes, hashing them on the way (the result carries their SHA-1); any
+        other provider streams."""
         if source is not None and not isinstance(source, LocalProvider):
             return super().copy(src_key, dst_key, source, size=size)
         origin = source or self
@@ -212,7 +221,26 @@ class LocalProvider(StorageProvider):
         src = origin.fs_path(src_key)
         if not os.path.isfile(src):
             raise NotFound(f"{src_key!r} on storage config {origin.config.name!r} does not exist")
-        return self._atomic_write(dst_key, lambda tmp: shutil.copy2(src, tmp))
+        digest: list[str] = []
+
+        def write(tmp: str) -> None:
+            with open(src, "rb") as source_file, open(tmp, "wb") as out:
+                reader = HashingReader(source_file)
+                shutil.copyfileobj(reader, out, COPY_CHUNK)
+            digest.append(reader.hexdigest())
+
+        stored = self._atomic_write(dst_key, write)
+        return dataclasses.replace(stored, sha1=digest[0])
+
+    def existing(self, keys: list[str]) -> set[str]:
+        """Which keys name anything on disk (a file, a folder, a link, dangling or not): one
+        lstat each, after the key is confined to the root."""
+        found = set()
+        for key in keys:
+            self.fs_path(key)
+            if os.path.lexists(os.path.join(self._root, clean_key(key))):
+                found.add(key)
+        return found
 
     def delete(self, key: str) -> None:
         key = clean_key(key)

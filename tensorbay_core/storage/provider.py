@@ -8,7 +8,9 @@ so a simple provider only declares ``type``, ``fields``, ``root`` and ``make_fil
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import logging
 import os
 import posixpath
@@ -30,6 +32,7 @@ from ..errors import (
     TensorBayError,
 )
 from .config import Field, Secret, StorageConfig, validate_values
+from .hashing import HashingReader, stream_sha1
 from .paths import FORBIDDEN, clean_key, clean_prefix
 
 COPY_CHUNK = 8 * 1024 * 1024
@@ -40,12 +43,14 @@ log = logging.getLogger("tensorbay_core.storage")
 
 @dataclass(frozen=True, slots=True)
 class ObjectInfo:
-    """One stored object: key relative to the provider root, size, etag/checksum, mtime."""
+    """One stored object: key relative to the provider root, size, etag, mtime, and the SHA-1
+    of its bytes when the call that wrote it read them anyway (a streamed or local copy)."""
 
     path: str
     size: int
     etag: str
     mtime: float | None = None
+    sha1: str | None = None
 
 
 def listing_start(prefix: str) -> str:
@@ -85,6 +90,12 @@ class StorageProvider:
     description: ClassVar[str] = ""
     #: What ``file_path`` means for this provider (shown by ``gas plugins``).
     file_path_help: ClassVar[str] = "a folder inside the bucket where datasets store their data"
+    #: Non-secret fields that say which storage service a config reaches (besides its root);
+    #: see ``location``.
+    location_fields: ClassVar[tuple[str, ...]] = ("endpoint",)
+    #: Whether reading an object back costs little (a local disk): the service then checks a
+    #: changed etag against the recorded SHA-1 instead of reporting a change at once.
+    cheap_reads: ClassVar[bool] = False
 
     def __init__(self, config: StorageConfig) -> None:
         if config.type != self.type:
@@ -164,6 +175,16 @@ class StorageProvider:
         """The filesystem path of ``key``; refuses anything outside the root."""
         cleaned = clean_key(key, allow_empty=True)
         return posixpath.join(self.root, cleaned) if cleaned else self.root
+
+    def location(self) -> str:
+        """Which storage service this config reaches (an endpoint, an account), normalised so
+        that two configs reaching the same service say the same; override to normalise."""
+        return ",".join(str(self.config.values.get(name) or "") for name in self.location_fields)
+
+    def place(self, key: str) -> str:
+        """The object at ``key`` named so that every config reaching it names it alike
+        (type, location, filesystem path): the service's ownership records use it."""
+        return f"{self.type}\x1f{self.location()}\x1f{self.fs_path(key)}"
 
     def key_of(self, fs_path: str) -> str:
         """The key of a filesystem path under the root."""
@@ -289,6 +310,23 @@ class StorageProvider:
             return False
         return True
 
+    def existing(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` hold an object now, in as few requests as the backend allows.
+
+        The default lists the keys that share the wanted keys' common prefix, from just
+        before the first wanted key to the last: one request per 1,000 keys where the backend
+        starts listings after a key. Override it where per-key checks are cheaper (a local disk).
+        """
+        wanted = sorted({clean_key(k) for k in keys})
+        if len(wanted) <= 1:
+            return {k for k in wanted if self.exists(k)}
+        found: set[str] = set()
+        for info in self.iter_objects(os.path.commonprefix(wanted), wanted[0][:-1]):  # noqa: RUF071 (a key prefix, not a path)
+            if info.path > wanted[-1]:
+                break
+            found.add(info.path)
+        return found & set(wanted)
+
     def open(self, key: str, mode: str = "rb") -> IO[bytes]:
         """Open an object for reading (``rb``); ``NotFound`` if it is missing.
 
@@ -304,6 +342,11 @@ class StorageProvider:
             raise self.not_a_file(key) from None
         except Exception as exc:
             raise self.translate_error(exc, key) from None
+
+    def content_sha1(self, key: str) -> str:
+        """The SHA-1 of an object's bytes, read through ``open``."""
+        with self.open(key) as stream:
+            return stream_sha1(stream)
 
     def put_file(self, local_path: str, key: str) -> ObjectInfo:
         """Upload a local file to ``key`` and return what was stored."""
@@ -360,7 +403,9 @@ class StorageProvider:
                 raise self.translate_error(exc, src) from None
             return self.info(dst)
         with source.open(src) as stream:
-            return self.put_stream(stream, dst)
+            reader = HashingReader(stream)
+            stored = self.put_stream(io.BufferedReader(reader, COPY_CHUNK), dst)
+        return dataclasses.replace(stored, sha1=reader.hexdigest())
 
     def server_side_copy(self, src_path: str, dst_path: str) -> None:
         """Copy one object inside the backend (filesystem paths, already confined)."""

@@ -137,6 +137,10 @@ class AzureProvider(StorageProvider):
         self._service: BlobServiceClient | None = None
         self._service_lock = threading.Lock()
 
+    def location(self) -> str:
+        """The account's blob service URL, however the config spells the account."""
+        return self.blob_endpoint()
+
     @property
     def root(self) -> str:
         return str(self.value("container_name"))

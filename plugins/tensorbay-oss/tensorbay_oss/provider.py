@@ -139,6 +139,10 @@ class OSSProvider(StorageProvider):
         self._bucket: oss2.Bucket | None = None
         self._bucket_lock = threading.Lock()
 
+    def location(self) -> str:
+        """The normalised endpoint: ``host`` and ``https://host`` are one place."""
+        return normalize_endpoint(self.value("endpoint"))
+
     @property
     def root(self) -> str:
         return self.bucket_name

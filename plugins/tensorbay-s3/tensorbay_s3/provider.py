@@ -103,6 +103,10 @@ class S3Provider(StorageProvider):
         if endpoint and "://" in endpoint and not endpoint.startswith(("http://", "https://")):
             raise InvalidConfig(f"storage config {config.name!r}: endpoint must be an http(s) URL or a host")
 
+    def location(self) -> str:
+        """The endpoint URL (AWS when none is given): ``host`` and ``https://host`` are one place."""
+        return self.endpoint_url() or "aws"
+
     @property
     def root(self) -> str:
         return str(self.value("bucket_name"))
