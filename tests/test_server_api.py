@@ -108,7 +108,7 @@ def test_both_sides_raise_the_same_classes(gas_server) -> None:
         transport.call("get_dataset", name="a/b")
     with pytest.raises(InvalidArgument):
         transport.call("create_dataset", name="bad name!")
-    assert transport.call("delete_dataset", name="twice") is None
+    assert transport.call("delete_dataset", name="twice") == {"name": "twice", "leftObjects": 0}
 
 
 def test_unexpected_error_is_a_500_with_a_request_id(tmp_path_factory: pytest.TempPathFactory) -> None:

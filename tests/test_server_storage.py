@@ -134,7 +134,8 @@ def test_put_then_confirm_then_read(gas_server, transport: HTTPTransport, tmp_pa
 
     assert requests.get(upload["url"], timeout=30).status_code == 403  # a PUT URL does not read
     transport.put_object("ds", upload, str(local))
-    [result] = transport.call("confirm_uploads", dataset="ds", draft_number=1, files=files)["results"]
+    confirm = [{**files[0], "key": upload["key"]}]
+    [result] = transport.call("confirm_uploads", dataset="ds", draft_number=1, files=confirm)["results"]
     assert result["status"] == "uploaded"
     with transport.open_data("ds", path="up.bin", draft_number=1) as fp:
         assert fp.read() == local.read_bytes()

@@ -12,6 +12,7 @@ from ..errors import InvalidArgument, NotFound, StatusError
 from ..storage import StorageProvider, create_provider
 from ..storage.paths import join_key
 from .listings import OpenListings
+from .objects import Area
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs
 
@@ -78,13 +79,16 @@ class ServiceBase:
         with self.store.read() as conn:
             return self._provider_of_row(self._config_row(conn, user, name))
 
-    def _dataset_storage(self, conn: Connection, ds: Row[Any]) -> tuple[StorageProvider, str]:
-        """The provider a dataset stores on, and the key prefix of its objects."""
+    def _area(self, conn: Connection, ds: Row[Any]) -> Area:
+        """Where a dataset's objects go (see ``objects.Area``)."""
         if ds.config_id is None:
-            return self.default_storage, join_key(self.default_storage.dataset_prefix, "datasets", str(ds.id))
+            provider = self.default_storage
+            home = join_key(provider.dataset_prefix, "datasets", ds.uid)
+            return Area(provider, None, ds.uid, home, home)
         row = conn.execute(select(storage_configs).where(storage_configs.c.id == ds.config_id)).one()
         provider = self._provider_of_row(row)
-        return provider, provider.dataset_prefix
+        home = join_key(provider.dataset_prefix, ".tensorbay", ds.uid)
+        return Area(provider, row.id, ds.uid, home, provider.dataset_prefix)
 
     # -- datasets and versions ------------------------------------------------------------
 

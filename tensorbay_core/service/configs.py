@@ -6,14 +6,15 @@ import os
 import secrets
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import AlreadyExists, Conflict, InvalidArgument, PermissionDenied
+from ..errors import AlreadyExists, Conflict, InvalidArgument, PermissionDenied, TensorBayError
 from ..storage import StorageProvider, create_provider
-from .base import ServiceBase, check_name
+from .base import check_name
+from .garbage import GarbageOps
 from .operations import operation
-from .store import datasets, now, storage_configs
+from .store import datasets, now, objects, storage_configs
 
 MAX_PAGE = 1000
 
@@ -25,11 +26,26 @@ def page_limit(limit: int) -> int:
     return min(limit, MAX_PAGE)
 
 
-class ConfigOps(ServiceBase):
+class ConfigOps(GarbageOps):
     """Operations on a user's storage configs."""
 
     def _public(self, provider: StorageProvider) -> dict[str, Any]:
-        return provider.config.public()
+        return {**provider.config.public(), "available": True}
+
+    def _public_row(self, row: Row[Any]) -> dict[str, Any]:
+        """A stored config as listed. One whose plugin is missing (or broken) is still listed,
+        marked unavailable with the reason, and shows no fields: which are secret is
+        something only its plugin knows."""
+        try:
+            return self._public(self._provider_of_row(row))
+        except TensorBayError as exc:
+            return {
+                "name": row.name,
+                "type": row.type,
+                "filePath": row.file_path,
+                "available": False,
+                "problem": exc.message,
+            }
 
     def _check_local(self, provider: StorageProvider, values: dict[str, Any]) -> None:
         """Apply the team-mode policy: allowed directories, and the server's endpoint by default."""
@@ -87,17 +103,21 @@ class ConfigOps(ServiceBase):
                 .offset(max(offset, 0))
                 .limit(page_limit(limit))
             ).all()
-            configs = [self._public(self._provider_of_row(row)) for row in rows]
+            configs = [self._public_row(row) for row in rows]
         return {"configs": configs, "totalCount": total}
 
     @operation("GET", "/storage-configs/{name}")
     def get_storage_config(self, user: int, name: str) -> dict[str, Any]:
-        """One config, without secrets."""
-        return self._public(self.provider_for_config(user, name))
+        """One config, without secrets (marked unavailable if its plugin is missing)."""
+        with self.store.read() as conn:
+            return self._public_row(self._config_row(conn, user, name))
 
     @operation("DELETE", "/storage-configs/{name}")
     def delete_storage_config(self, user: int, name: str) -> None:
-        """Delete a config no dataset uses."""
+        """Delete a config no dataset uses (after removing what deleted datasets left in it)."""
+        with self.store.read() as conn:
+            config_id = self._config_row(conn, user, name).id
+        self._sweep(config_id=config_id)
         with self.store.begin() as conn:
             row = self._config_row(conn, user, name)
             used = conn.execute(
@@ -108,6 +128,17 @@ class ConfigOps(ServiceBase):
                 raise Conflict(
                     f"storage config {name!r} is used by dataset(s) {', '.join(map(repr, names))}; "
                     "delete those datasets first"
+                )
+            stored = conn.execute(
+                select(func.count())
+                .select_from(objects)
+                .where(objects.c.config_id == row.id, objects.c.state.in_(("writing", "live", "deleting")))
+            ).scalar_one()
+            if stored:
+                raise Conflict(
+                    f"storage config {name!r} still holds {stored} object(s) of deleted datasets that could "
+                    "not be removed (the storage was unreachable); make it reachable and delete the config "
+                    "again: they are removed first"
                 )
             conn.execute(storage_configs.delete().where(storage_configs.c.id == row.id))
         self._forget_provider(row.id)

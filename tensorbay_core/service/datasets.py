@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, exists, func, select
+from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import AlreadyExists
-from .base import DEFAULT_BRANCH, ServiceBase, check_name
+from ..errors import AlreadyExists, TensorBayError
+from .base import DEFAULT_BRANCH, check_name
 from .configs import page_limit
+from .garbage import GarbageOps
+from .objects import CHUNK
 from .operations import operation
-from .store import branches, datasets, entries, inserted_id, now, storage_configs, trees
-
-DELETE_CHUNK = 1000
+from .store import branches, datasets, inserted_id, now, objects, storage_configs
 
 
-class DatasetOps(ServiceBase):
+class DatasetOps(GarbageOps):
     """Operations on a user's datasets."""
 
     def _describe(self, conn: Connection, ds: Row[Any]) -> dict[str, Any]:
@@ -26,7 +28,7 @@ class DatasetOps(ServiceBase):
                 select(storage_configs.c.name).where(storage_configs.c.id == ds.config_id)
             ).scalar_one()
         return {
-            "id": ds.id,
+            "id": ds.uid,
             "name": ds.name,
             "alias": ds.alias,
             "configName": config_name,
@@ -41,12 +43,21 @@ class DatasetOps(ServiceBase):
         """Create an empty dataset on the default storage or on a named config."""
         check_name("dataset", name)
         with self.store.begin() as conn:
-            config_id = self._config_row(conn, user, config_name).id if config_name else None
+            config_id = None
+            if config_name:
+                config = self._config_row(conn, user, config_name)
+                self._provider_of_row(config)  # its plugin must be installed to store anything
+                config_id = config.id
             try:
                 ds_id = inserted_id(
                     conn.execute(
                         datasets.insert().values(
-                            owner_id=user, name=name, alias=alias or "", config_id=config_id, created_at=now()
+                            owner_id=user,
+                            name=name,
+                            alias=alias or "",
+                            config_id=config_id,
+                            uid=uuid.uuid4().hex,
+                            created_at=now(),
                         )
                     )
                 )
@@ -100,47 +111,40 @@ class DatasetOps(ServiceBase):
             return self._describe(conn, self._dataset(conn, user, changes.get("name", name)))
 
     @operation("DELETE", "/datasets/{name}")
-    def delete_dataset(self, user: int, name: str) -> None:
-        """Delete a dataset and the objects it copied or uploaded; never the user's originals."""
+    def delete_dataset(self, user: int, name: str) -> dict[str, Any]:
+        """Delete a dataset, then the objects it wrote that nothing references any more; never
+        the user's own files. Works when the storage is unreachable too: what could not be
+        deleted is counted in ``leftObjects`` and removed by a later sweep."""
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, name)
-            provider, _prefix = self._dataset_storage(conn, ds)
-        last = ""
+            conn.execute(datasets.delete().where(datasets.c.id == ds.id))
+        left = 0
+        after = 0
         while True:
             with self.store.read() as conn:
-                keys = self._owned_keys_page(conn, ds, last)
-            if not keys:
+                ids = list(
+                    conn.execute(
+                        select(objects.c.id)
+                        .where(
+                            objects.c.dataset_uid == ds.uid, objects.c.id > after, objects.c.state == "live"
+                        )
+                        .order_by(objects.c.id)
+                        .limit(CHUNK)
+                    ).scalars()
+                )
+            if not ids:
                 break
-            for key in keys:
-                provider.delete(key)
-            last = keys[-1]
-        with self.store.begin() as conn:
-            conn.execute(datasets.delete().where(datasets.c.id == ds.id))
-
-    def _owned_keys_page(self, conn: Connection, ds: Row[Any], after: str) -> list[str]:
-        """Keys this dataset owns that no other dataset on the same storage references."""
-        mine = select(trees.c.id).where(trees.c.dataset_id == ds.id)
-        other = entries.alias("other")
-        other_trees = trees.alias("other_trees")
-        other_ds = datasets.alias("other_ds")
-        shared = exists().where(
-            and_(
-                other.c.storage_key == entries.c.storage_key,
-                other.c.tree_id == other_trees.c.id,
-                other_trees.c.dataset_id == other_ds.c.id,
-                other_ds.c.id != ds.id,
-                other_ds.c.config_id.is_(None)
-                if ds.config_id is None
-                else other_ds.c.config_id == ds.config_id,
+            left += self._collect(ids)
+            after = ids[-1]
+        with contextlib.suppress(TensorBayError):  # housekeeping for other objects too: retried next time
+            left += self._sweep()
+        with self.store.read() as conn:
+            left = max(
+                left,
+                conn.execute(
+                    select(func.count())
+                    .select_from(objects)
+                    .where(objects.c.dataset_uid == ds.uid, objects.c.state.in_(("live", "deleting")))
+                ).scalar_one(),
             )
-        )
-        rows = conn.execute(
-            select(entries.c.storage_key)
-            .distinct()
-            .where(
-                entries.c.tree_id.in_(mine), entries.c.owned.is_(True), entries.c.storage_key > after, ~shared
-            )
-            .order_by(entries.c.storage_key)
-            .limit(DELETE_CHUNK)
-        ).scalars()
-        return list(rows)
+        return {"name": name, "leftObjects": left}

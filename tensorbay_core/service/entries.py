@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, delete, func, select
 
 from ..errors import InvalidArgument, NotFound
 from ..storage.paths import clean_key
-from .base import ServiceBase
 from .configs import page_limit
+from .garbage import GarbageOps
+from .objects import chunks
 from .operations import operation
-from .store import entries, segments, trees
+from .store import entries, insert_ignoring_conflicts, segments, trees, upsert
 
 
 def check_segment_name(name: str) -> str:
@@ -45,8 +46,12 @@ def entry_json(row: Row[Any]) -> dict[str, Any]:
     return body
 
 
-class EntryOps(ServiceBase):
-    """Segments, data, catalog and notes of one version."""
+class EntryOps(GarbageOps):
+    """Segments, data, catalog and notes of one version.
+
+    Every change that drops entries from a draft hands the objects they referenced to
+    ``_collect``, which deletes those no other entry (of any version) still references.
+    """
 
     def _tree(
         self, conn: Connection, user: int, dataset: str, commit: str | None, draft_number: int | None
@@ -67,8 +72,44 @@ class EntryOps(ServiceBase):
 
     def _ensure_segment(self, conn: Connection, tree_id: int, name: str) -> None:
         check_segment_name(name)
-        if not self._has_segment(conn, tree_id, name):
-            conn.execute(segments.insert().values(tree_id=tree_id, name=name))
+        conn.execute(insert_ignoring_conflicts(conn, segments, [{"tree_id": tree_id, "name": name}]))
+
+    def _record_entries(
+        self, conn: Connection, tree_id: int, segment: str, rows: list[dict[str, Any]]
+    ) -> list[int]:
+        """Write entries into a draft's tree (replacing those at the same paths); the ids of
+        objects the replaced entries referenced, for ``_collect`` after the transaction."""
+        if not rows:
+            return []
+        before: set[int] = set()
+        for part in chunks([r["path"] for r in rows]):
+            before.update(
+                conn.execute(
+                    select(entries.c.object_id).where(
+                        entries.c.tree_id == tree_id,
+                        entries.c.segment == segment,
+                        entries.c.path.in_(part),
+                        entries.c.object_id.is_not(None),
+                    )
+                ).scalars()
+            )
+        upsert(
+            conn,
+            entries,
+            [{**r, "tree_id": tree_id, "segment": segment} for r in rows],
+            ["tree_id", "segment", "path"],
+        )
+        return sorted(before - {r["object_id"] for r in rows})
+
+    def _drop_entries(self, conn: Connection, *where: Any) -> list[int]:
+        """Delete the entries matching ``where``; the ids of the objects they referenced."""
+        dropped = list(
+            conn.execute(
+                select(entries.c.object_id).distinct().where(*where, entries.c.object_id.is_not(None))
+            ).scalars()
+        )
+        conn.execute(delete(entries).where(*where))
+        return dropped
 
     @operation("GET", "/datasets/{dataset}/segments")
     def list_segment_names(
@@ -92,11 +133,12 @@ class EntryOps(ServiceBase):
 
     @operation("DELETE", "/datasets/{dataset}/segments")
     def delete_segment(self, user: int, dataset: str, draft_number: int, name: str) -> None:
-        """Remove a segment and its entries from a draft."""
+        """Remove a segment and its entries from a draft; objects only it used are deleted."""
         with self.store.begin() as conn:
             tree_id = self._draft_tree(conn, user, dataset, draft_number)
-            conn.execute(entries.delete().where(entries.c.tree_id == tree_id, entries.c.segment == name))
-            conn.execute(segments.delete().where(segments.c.tree_id == tree_id, segments.c.name == name))
+            dropped = self._drop_entries(conn, entries.c.tree_id == tree_id, entries.c.segment == name)
+            conn.execute(delete(segments).where(segments.c.tree_id == tree_id, segments.c.name == name))
+        self._collect(dropped)
 
     @operation("GET", "/datasets/{dataset}/data")
     def list_data(
@@ -187,14 +229,18 @@ class EntryOps(ServiceBase):
     def delete_data(
         self, user: int, dataset: str, draft_number: int, paths: list[str], segment: str = ""
     ) -> None:
-        """Remove data entries from a draft (objects stay: committed versions may use them)."""
+        """Remove data entries from a draft; objects no version uses any more are deleted
+        (those of committed versions stay)."""
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise InvalidArgument("paths must be a list of remote paths")
+        dropped: list[int] = []
         with self.store.begin() as conn:
             tree_id = self._draft_tree(conn, user, dataset, draft_number)
-            conn.execute(
-                entries.delete().where(
-                    entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path.in_(paths)
+            for part in chunks(sorted(set(paths))):
+                dropped += self._drop_entries(
+                    conn, entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path.in_(part)
                 )
-            )
+        self._collect(dropped)
 
     @operation("PUT", "/datasets/{dataset}/labels")
     def update_labels(

@@ -1,61 +1,144 @@
 """Moving bytes into and out of datasets: imports from authorized storage, uploads, reads.
 
-Entries are recorded only after their object is in place, one transaction per batch, so
-a failed or interrupted upload leaves every recorded entry complete and can be resumed.
+Every object written here first gets a claimed, empty place (``objects.Claims``); it is
+recorded as live, together with the entries that reference it, in one transaction per
+batch and only after its bytes are verified. So a failed or interrupted batch leaves
+every recorded entry complete, never lands on anyone's bytes, and can be resumed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import Row, select
 
-from ..errors import DataChanged, InvalidArgument, NotFound, PermissionDenied, StorageError, TensorBayError
+from ..errors import DataChanged, InvalidArgument, NotFound, PermissionDenied, TensorBayError
 from ..storage import ObjectInfo, StorageProvider
-from ..storage.paths import clean_key, join_key
-from .base import ServiceBase
+from ..storage.hashing import HashingReader
+from ..storage.paths import clean_key
 from .entries import EntryOps, check_remote_path, check_segment_name
+from .objects import (
+    CLAIM_SECONDS,
+    Area,
+    Claims,
+    Wanted,
+    hold_live,
+    import_content,
+    make_live,
+    release,
+    upload_content,
+)
 from .operations import operation
-from .store import entries
+from .store import entries, now, objects
 
-OBJECTS_DIR = ".objects"
 MAX_BATCH = 1000
+#: How long a signed PUT URL for an upload lives; its claim lapses a little later.
+UPLOAD_URL_SECONDS = 3600
+UPLOAD_CLAIM_SECONDS = UPLOAD_URL_SECONDS + 600
 
 
-def _failure(path: str, exc: BaseException) -> dict[str, Any]:
-    message = exc.message if isinstance(exc, TensorBayError) else f"{type(exc).__name__}: {exc}"
-    return {"remotePath": path, "status": "failed", "error": message}
-
-
-def _each(
-    items: list[dict[str, Any]], handle: Callable[[dict[str, Any], str], dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """``handle(item, remote_path)`` for each item of a batch; a failing item becomes a
-    ``failed`` result and the others go on."""
-    results = []
-    for item in items:
-        path = str(item.get("remotePath", ""))
-        try:
-            results.append(handle(item, check_remote_path(path)))
-        except TensorBayError as exc:
-            results.append(_failure(path, exc))
-    return results
+def _failure(path: str, exc: TensorBayError) -> dict[str, Any]:
+    return {"remotePath": path, "status": "failed", "error": exc.message}
 
 
 def _check_batch(items: list[Any]) -> None:
+    if not isinstance(items, list):
+        raise InvalidArgument("a batch must be a list of items")
     if len(items) > MAX_BATCH:
         raise InvalidArgument(f"a batch holds at most {MAX_BATCH} items, not {len(items)}")
 
 
-class TransferOps(EntryOps, ServiceBase):
+def _size(value: Any, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidArgument(f"{what} must be a non-negative integer, not {value!r}")
+    return value
+
+
+def _timestamp(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidArgument(f"timestamp must be a finite number of seconds, not {value!r}")
+    return float(value)
+
+
+def _sha1(value: Any) -> str:
+    if not (isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)):
+        raise InvalidArgument(f"checksum must be a lowercase SHA-1 hex digest, not {value!r}")
+    return value
+
+
+@dataclass
+class Item:
+    """One item of a batch, checked: where it goes, what to record with it."""
+
+    path: str
+    label: str
+    timestamp: float | None
+    raw: dict[str, Any]
+
+
+def _items(batch: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> list[Item]:
+    """The batch's items with valid paths, labels and timestamps; the others fail."""
+    checked: list[Item] = []
+    for raw in batch:
+        path = str(raw.get("remotePath", "")) if isinstance(raw, dict) else ""
+        try:
+            if not isinstance(raw, dict):
+                raise InvalidArgument("each item must be an object")
+            path = check_remote_path(path)
+            if path in results:
+                raise InvalidArgument(f"remote path {path!r} appears twice in one batch")
+            label = raw.get("label") or {}
+            if not isinstance(label, dict):
+                raise InvalidArgument("label must be an object")
+            checked.append(Item(path, json.dumps(label), _timestamp(raw.get("timestamp")), raw))
+            results[path] = {}
+        except TensorBayError as exc:
+            results[path or f"#{len(results)}"] = _failure(path, exc)
+    return checked
+
+
+def _attempt(
+    items: list[Item], results: dict[str, dict[str, Any]], step: Callable[[Item], Any]
+) -> list[tuple[Item, Any]]:
+    """``step(item)`` for each item; an item whose step raises a ``TensorBayError`` fails
+    (recorded in ``results``), the others go on with their step's value."""
+    done = []
+    for item in items:
+        try:
+            done.append((item, step(item)))
+        except TensorBayError as exc:
+            results[item.path] = _failure(item.path, exc)
+    return done
+
+
+def _entry(
+    item: Item, key: str, size: int, etag: str, checksum: str, object_id: int | None
+) -> dict[str, Any]:
+    return {
+        "path": item.path,
+        "storage_key": key,
+        "size": size,
+        "etag": etag,
+        "checksum": checksum,
+        "object_id": object_id,
+        "label": item.label,
+        "timestamp": item.timestamp,
+    }
+
+
+class TransferOps(EntryOps):
     """Import, upload and read the bytes behind entries."""
 
-    def _target(
-        self, user: int, dataset: str, draft_number: int, segment: str
-    ) -> tuple[StorageProvider, str]:
-        """Open-draft check, segment creation, and the dataset's provider and prefix.
+    def _target(self, user: int, dataset: str, draft_number: int, segment: str) -> Area:
+        """Open-draft check, segment creation, and where the dataset's objects go.
 
         Reads first: the segment nearly always exists, and a write transaction would
         queue every upload worker on SQLite's write lock.
@@ -65,16 +148,16 @@ class TransferOps(EntryOps, ServiceBase):
             ds = self._dataset(conn, user, dataset)
             tree_id = self._open_draft(conn, ds, draft_number).tree_id
             if self._has_segment(conn, tree_id, segment):
-                return self._dataset_storage(conn, ds)
+                return self._area(conn, ds)
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, dataset)
-            tree_id = self._open_draft(conn, ds, draft_number).tree_id
-            self._ensure_segment(conn, tree_id, segment)
-            return self._dataset_storage(conn, ds)
+            self._ensure_segment(conn, self._open_draft(conn, ds, draft_number).tree_id, segment)
+            return self._area(conn, ds)
 
     def _existing(
         self, user: int, dataset: str, draft_number: int, segment: str, paths: list[str]
     ) -> dict[str, Row[Any]]:
+        """The draft's entries at ``paths``."""
         with self.store.read() as conn:
             tree_id = self._draft_tree(conn, user, dataset, draft_number)
             rows = conn.execute(
@@ -84,36 +167,41 @@ class TransferOps(EntryOps, ServiceBase):
             )
             return {row.path: row for row in rows}
 
-    def _record(
-        self, user: int, dataset: str, draft_number: int, segment: str, rows: list[dict[str, Any]]
+    def _commit_batch(
+        self,
+        user: int,
+        dataset: str,
+        draft_number: int,
+        segment: str,
+        rows: list[dict[str, Any]],
+        fresh: dict[int, tuple[ObjectInfo, str | None]],
+        results: dict[str, dict[str, Any]],
     ) -> None:
+        """Record a batch in one transaction: the claimed objects in ``fresh`` (by id: what
+        was stored and its SHA-1) become live, the other objects the entries reference are
+        held live, and the entries are written. An entry whose object went away meanwhile
+        fails instead (retrying it places the bytes again)."""
         if not rows:
             return
         with self.store.begin() as conn:
             tree_id = self._draft_tree(conn, user, dataset, draft_number)
-            conn.execute(
-                entries.delete().where(
-                    entries.c.tree_id == tree_id,
-                    entries.c.segment == segment,
-                    entries.c.path.in_([r["path"] for r in rows]),
-                )
-            )
-            conn.execute(entries.insert(), [{**r, "tree_id": tree_id, "segment": segment} for r in rows])
+            usable = {
+                object_id
+                for object_id, (stored, sha1) in fresh.items()
+                if make_live(conn, object_id, stored.size, stored.etag, sha1)
+            }
+            usable |= hold_live(conn, {r["object_id"] for r in rows} - set(fresh) - {None})
+            kept = []
+            for row in rows:
+                if row["object_id"] is None or row["object_id"] in usable:
+                    kept.append(row)
+                else:
+                    gone = TensorBayError("the stored object was removed meanwhile; upload it again")
+                    results[row["path"]] = _failure(row["path"], gone)
+            replaced = self._record_entries(conn, tree_id, segment, kept)
+        self._collect(replaced)
 
-    @staticmethod
-    def _row(
-        path: str, key: str, stored: ObjectInfo, checksum: str, owned: bool, item: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {
-            "path": path,
-            "storage_key": key,
-            "size": stored.size,
-            "etag": stored.etag,
-            "checksum": checksum,
-            "owned": owned,
-            "label": json.dumps(item.get("label") or {}),
-            "timestamp": item.get("timestamp"),
-        }
+    # -- imports ----------------------------------------------------------------------------
 
     @operation("POST", "/datasets/{dataset}/imports")
     def import_auth_data(
@@ -129,40 +217,119 @@ class TransferOps(EntryOps, ServiceBase):
         """Import a batch of objects from an authorized storage config into a draft.
 
         Each item is ``{"cloudPath", "remotePath", "label"?, "timestamp"?, "size"?, "etag"?}``;
-        size and etag, as listed, spare a request per copy. An object whose
-        key already is its target key is referenced in place; others are copied server-side
-        (streamed across backends). With ``skip_uploaded``, entries already holding the same
-        source object, and targets already holding its bytes, are not copied again.
+        size and etag, as listed, spare a request per copy. An object whose key already is
+        its target key is referenced in place. Others are copied (server-side where the
+        backend can) to ``file_path/segment/remote path`` when that place is free, else to
+        a fallback place of the dataset's own; a copy of the same source version the
+        dataset already holds is reused instead of copied again. With ``skip_uploaded``,
+        entries already recording the same source version are left as they are.
         """
         _check_batch(items)
-        target, prefix = self._target(user, dataset, draft_number, segment)
+        area = self._target(user, dataset, draft_number, segment)
+        target = area.provider
         source = self.provider_for_config(user, config_name)
-        same_scope = source is target or source.copy_scope() == target.copy_scope()
-        existing = self._existing(
-            user, dataset, draft_number, segment, [str(i.get("remotePath")) for i in items]
-        )
+        results: dict[str, dict[str, Any]] = {}
+        checked = _items(items, results)
+
+        def locate(item: Item) -> tuple[str, ObjectInfo]:
+            src_key = clean_key(str(item.raw.get("cloudPath", "")))
+            return src_key, self._listed(src_key, item.raw) or source.info(src_key)
+
+        located = _attempt(checked, results, locate)
+        old = self._existing(user, dataset, draft_number, segment, [i.path for i, _ in located])
         rows: list[dict[str, Any]] = []
-
-        def handle(item: dict[str, Any], path: str) -> dict[str, Any]:
-            src_key = clean_key(str(item.get("cloudPath", "")))
-            src = self._listed(src_key, item) or source.info(src_key)
+        to_place: list[tuple[Item, str, ObjectInfo, str]] = []
+        in_place: list[tuple[Item, str]] = []
+        for item, (src_key, src) in located:
             checksum = f"etag:{src.etag}"
-            old = existing.get(path)
-            if skip_uploaded and old is not None and old.size == src.size and old.checksum == checksum:
-                return {"remotePath": path, "status": "skipped"}
-            key = join_key(prefix, segment, path)
-            if same_scope and source.fs_path(src_key) == target.fs_path(key):
-                src = source.info(src_key)  # referenced in place: it must be there now
-                rows.append(self._row(path, key, src, f"etag:{src.etag}", False, item))
-                return {"remotePath": path, "status": "referenced"}
-            stored = self._already_copied(target, key, src) if skip_uploaded else None
-            stored = stored or target.copy(src_key, key, source, size=src.size)
-            rows.append(self._row(path, key, stored, checksum, True, item))
-            return {"remotePath": path, "status": "copied"}
+            prior = old.get(item.path)
+            if skip_uploaded and prior is not None and (prior.size, prior.checksum) == (src.size, checksum):
+                results[item.path] = {"remotePath": item.path, "status": "skipped"}
+            elif source.place(src_key) == target.place(area.import_key(segment, item.path)):
+                in_place.append((item, src_key))
+            else:
+                to_place.append(
+                    (item, src_key, src, import_content(source.place(src_key), src.etag, src.size))
+                )
+        claims = Claims(area, self.store)
+        rows += self._reference_in_place(claims, source, in_place, results)
+        with self.store.read() as conn:
+            live = claims.live_by_content(conn, (c for *_, c in to_place))
+        copies = []
+        for item, src_key, src, content in to_place:
+            found = live.get(content)
+            if found is not None:
+                rows.append(
+                    _entry(item, found.storage_key, found.size, found.etag, f"etag:{src.etag}", found.id)
+                )
+                results[item.path] = {"remotePath": item.path, "status": "reused"}
+            else:
+                copies.append((item, src_key, src, content))
+        placed = claims.place_all(
+            [Wanted(area.import_key(segment, item.path), content) for item, _, _, content in copies],
+            now() + CLAIM_SECONDS,
+        )
+        fresh: dict[int, tuple[ObjectInfo, str | None]] = {}
 
-        results = _each(items, handle)
-        self._record(user, dataset, draft_number, segment, rows)
-        return {"results": results}
+        def copy(job: tuple[Item, str, ObjectInfo, str]) -> None:
+            item, src_key, src, _content = job
+            key, object_id = placed[area.import_key(segment, item.path)]
+            stored = target.copy(src_key, key, source, size=src.size)
+            if stored.size != src.size:
+                raise TensorBayError(f"the copy has {stored.size} bytes, the source {src.size}")
+            fresh[object_id] = (stored, stored.sha1)
+            rows.append(_entry(item, key, stored.size, stored.etag, f"etag:{src.etag}", object_id))
+            results[item.path] = {"remotePath": item.path, "status": "copied"}
+
+        for job in copies:
+            try:
+                copy(job)
+            except TensorBayError as exc:
+                results[job[0].path] = _failure(job[0].path, exc)
+                self._abandon(area, *placed[area.import_key(segment, job[0].path)])
+        self._commit_batch(user, dataset, draft_number, segment, rows, fresh, results)
+        return {"results": list(results.values())}
+
+    def _reference_in_place(
+        self,
+        claims: Claims,
+        source: StorageProvider,
+        items: list[tuple[Item, str]],
+        results: dict[str, dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """Entries for objects that already sit at their target key: nothing is copied.
+
+        The object is the user's (no id: never deleted by us) unless we own that place, in
+        which case the entry references our object so it is not deleted under it.
+        """
+        if not items:
+            return []
+        keys = {item.path: key for item, key in items}
+        with self.store.read() as conn:
+            owned = claims.at(conn, keys.values())
+
+        def reference(item: Item) -> dict[str, Any]:
+            key = keys[item.path]
+            row = owned.get(key)
+            if row is not None and row.state != "live":
+                raise TensorBayError(f"{key!r} is being written or deleted by the service; retry later")
+            now_info = source.info(key)  # referenced as it is now: it must be there
+            results[item.path] = {"remotePath": item.path, "status": "referenced"}
+            object_id = row.id if row is not None else None
+            return _entry(item, key, now_info.size, now_info.etag, f"etag:{now_info.etag}", object_id)
+
+        return [entry for _, entry in _attempt([item for item, _ in items], results, reference)]
+
+    def _abandon(self, area: Area, key: str, object_id: int) -> None:
+        """Give up a claimed place after a failed write: remove what may have landed there
+        (it can only be ours) and drop the claim; if that fails too, the claim lapses and
+        the sweep finishes it."""
+        try:
+            area.provider.delete(key)
+            with self.store.begin() as conn:
+                release(conn, [object_id])
+        except TensorBayError:
+            pass
 
     @staticmethod
     def _listed(key: str, item: dict[str, Any]) -> ObjectInfo | None:
@@ -172,22 +339,7 @@ class TransferOps(EntryOps, ServiceBase):
             return None
         return ObjectInfo(key, size, etag) if isinstance(etag, str) and etag else None
 
-    @staticmethod
-    def _already_copied(target: StorageProvider, key: str, src: ObjectInfo) -> ObjectInfo | None:
-        try:
-            stored = target.info(key)
-        except NotFound:
-            return None
-        return stored if stored.size == src.size and stored.etag == src.etag else None
-
-    def _object_key(self, prefix: str, checksum: str) -> str:
-        if not (
-            isinstance(checksum, str)
-            and len(checksum) == 40
-            and all(c in "0123456789abcdef" for c in checksum)
-        ):
-            raise InvalidArgument(f"checksum must be a lowercase SHA-1 hex digest, not {checksum!r}")
-        return join_key(prefix, OBJECTS_DIR, checksum)
+    # -- uploads ------------------------------------------------------------------------------
 
     @operation("POST", "/datasets/{dataset}/uploads")
     def prepare_uploads(
@@ -202,59 +354,85 @@ class TransferOps(EntryOps, ServiceBase):
     ) -> dict[str, Any]:
         """Where each local file of a batch goes: ``{"remotePath", "key", "status", "url"?}``.
 
-        Objects are content-addressed, so a file whose bytes are stored already needs no
-        upload (``status`` "stored"); with ``skip_uploaded`` an entry with the same path and
-        checksum is skipped altogether. ``sign`` adds a signed PUT URL for the others.
+        Each file is ``{"remotePath", "checksum" (SHA-1), "size"}``. A file whose bytes the
+        dataset already stores needs no upload (status "stored"); with ``skip_uploaded`` an
+        entry with the same path, size and checksum is skipped altogether. The others get a
+        claimed, empty place of the dataset's own (status "upload"), and with ``sign`` a
+        signed PUT URL for it. Nothing is recorded until ``confirm_uploads``.
         """
         _check_batch(files)
-        target, prefix = self._target(user, dataset, draft_number, segment)
-        existing = self._existing(
-            user, dataset, draft_number, segment, [str(f.get("remotePath")) for f in files]
-        )
+        area = self._target(user, dataset, draft_number, segment)
+        results: dict[str, dict[str, Any]] = {}
+        checked = [
+            (item, sha1, size)
+            for item, (sha1, size) in _attempt(
+                _items(files, results),
+                results,
+                lambda i: (_sha1(i.raw.get("checksum")), _size(i.raw.get("size"), "size")),
+            )
+        ]
+        old = self._existing(user, dataset, draft_number, segment, [i.path for i, _, _ in checked])
+        claims = Claims(area, self.store)
+        with self.store.read() as conn:
+            live = claims.live_by_content(conn, (upload_content(sha1) for _, sha1, _ in checked))
+        needed: dict[str, Wanted] = {}
+        for item, sha1, size in checked:
+            prior = old.get(item.path)
+            stored = live.get(upload_content(sha1))
+            if skip_uploaded and prior is not None and (prior.checksum, prior.size) == (sha1, size):
+                results[item.path] = {"remotePath": item.path, "status": "skipped"}
+            elif stored is not None and stored.size == size:
+                results[item.path] = {"remotePath": item.path, "key": stored.storage_key, "status": "stored"}
+            else:
+                needed.setdefault(sha1, Wanted(area.upload_key(sha1), upload_content(sha1)))
+        claim_seconds = UPLOAD_CLAIM_SECONDS if sign else CLAIM_SECONDS
+        placed = claims.place_all(list(needed.values()), now() + claim_seconds)
+        for item, sha1, _ in checked:
+            if results.get(item.path):
+                continue
+            key = placed[area.upload_key(sha1)][0]
+            upload: dict[str, Any] = {"remotePath": item.path, "key": key, "status": "upload"}
+            if sign:
+                upload["url"] = area.provider.sign_url(key, "PUT", UPLOAD_URL_SECONDS)
+            results[item.path] = upload
+        return {"uploads": list(results.values())}
 
-        def handle(item: dict[str, Any], path: str) -> dict[str, Any]:
-            key = self._object_key(prefix, item.get("checksum", ""))
-            old = existing.get(path)
-            if (
-                skip_uploaded
-                and old is not None
-                and (old.checksum, old.size) == (item["checksum"], item.get("size"))
-            ):
-                return {"remotePath": path, "key": key, "status": "skipped"}
-            try:
-                stored = target.info(key).size == item.get("size")
-            except NotFound:
-                stored = False
-            upload: dict[str, Any] = {
-                "remotePath": path,
-                "key": key,
-                "status": "stored" if stored else "upload",
-            }
-            if sign and not stored:
-                upload["url"] = target.sign_url(key, "PUT", 3600)
-            return upload
-
-        return {"uploads": _each(files, handle)}
-
-    def store_object(self, user: int, dataset: str, key: str, local_path: str) -> None:
-        """Write a local file to a key ``prepare_uploads`` gave (embedded mode's data path)."""
-        error = self.store_objects(user, dataset, [(key, local_path)])[0]
-        if error is not None:
-            raise StorageError(error)
+    def _places(self, user: int, dataset: str, keys: list[str]) -> tuple[Area, dict[str, Row[Any]]]:
+        """The dataset's area and, by key, the claims and live objects of this dataset at
+        ``keys`` (a key that is neither is missing from the result)."""
+        with self.store.read() as conn:
+            area = self._area(conn, self._dataset(conn, user, dataset))
+            found = Claims(area, self.store).at(conn, keys)
+        return area, {
+            key: row
+            for key, row in found.items()
+            if row.dataset_uid == area.dataset_uid and row.state in ("writing", "live")
+        }
 
     def store_objects(self, user: int, dataset: str, files: list[tuple[str, str]]) -> list[str | None]:
-        """``store_object`` for a batch of ``(key, local_path)``; per file, an error or None."""
-        if not files:
-            return []
-        with self.store.read() as conn:
-            target, prefix = self._dataset_storage(conn, self._dataset(conn, user, dataset))
-        area = join_key(prefix, OBJECTS_DIR) + "/"
-        errors: list[str | None] = []
-        for key, local_path in files:
+        """Write local files to the places ``prepare_uploads`` gave (embedded mode's data
+        path), hashing the bytes as they go; per file, an error message or None.
+
+        The SHA-1 of what was written must be the one the place was claimed for; it is
+        kept with the claim, so ``confirm_uploads`` need not read the bytes again.
+        """
+        keys = []
+        for key, _ in files:
             try:
-                if not clean_key(key).startswith(area):
-                    raise PermissionDenied(f"{key!r} is not an upload key of dataset {dataset!r}")
-                target.put_file(local_path, key)
+                keys.append(clean_key(key))
+            except InvalidArgument:
+                keys.append("")
+        area, rows = self._places(user, dataset, [k for k in keys if k])
+        written: set[str] = set()
+        errors: list[str | None] = []
+        for key, (_, local_path) in zip(keys, files, strict=True):
+            try:
+                row = rows.get(key)
+                if row is None:
+                    raise PermissionDenied(f"{key!r} is not an upload place of dataset {dataset!r}")
+                if row.state == "writing" and key not in written:
+                    self._write_claimed(area, row, local_path)
+                    written.add(key)
                 errors.append(None)
             except TensorBayError as exc:
                 errors.append(exc.message)
@@ -262,48 +440,115 @@ class TransferOps(EntryOps, ServiceBase):
                 errors.append(f"{local_path}: {exc.strerror or exc}")
         return errors
 
+    def _write_claimed(self, area: Area, row: Row[Any], local_path: str) -> None:
+        with open(local_path, "rb") as fp:
+            reader = HashingReader(fp)
+            stored = area.provider.put_stream(io.BufferedReader(reader, 1 << 20), row.storage_key)
+        if upload_content(reader.hexdigest()) != row.content:
+            self._abandon(area, row.storage_key, row.id)
+            raise InvalidArgument(f"{local_path!r} changed while it was uploaded; upload it again")
+        with self.store.begin() as conn:
+            conn.execute(
+                objects.update()
+                .where(objects.c.id == row.id, objects.c.state == "writing")
+                .values(sha1=reader.hexdigest(), size=stored.size, etag=stored.etag)
+            )
+
     @operation("POST", "/datasets/{dataset}/uploads/confirm")
     def confirm_uploads(
         self, user: int, dataset: str, draft_number: int, files: list[dict[str, Any]], segment: str = ""
     ) -> dict[str, Any]:
-        """Record uploaded files after checking each object is stored with the right size.
+        """Record uploaded files once their bytes are verified.
 
-        Each item is ``{"remotePath", "checksum", "size", "label"?, "timestamp"?}``.
+        Each item is ``{"remotePath", "key", "checksum", "size", "label"?, "timestamp"?}``
+        with the key ``prepare_uploads`` gave. The object there must hold exactly the bytes
+        of that checksum: the SHA-1 the service computed while writing them, or else of a
+        fresh read. Anything else is refused and never recorded.
         """
         _check_batch(files)
-        target, prefix = self._target(user, dataset, draft_number, segment)
+        area = self._target(user, dataset, draft_number, segment)
+        results: dict[str, dict[str, Any]] = {}
         rows: list[dict[str, Any]] = []
+        fresh: dict[int, tuple[ObjectInfo, str | None]] = {}
+        parsed = _attempt(
+            _items(files, results),
+            results,
+            lambda i: (
+                clean_key(str(i.raw.get("key", ""))),
+                _sha1(i.raw.get("checksum")),
+                _size(i.raw.get("size"), "size"),
+            ),
+        )
+        _, places = self._places(user, dataset, sorted({key for _, (key, _, _) in parsed}))
+        wanted = {item.path: fields for item, fields in parsed}
 
-        def handle(item: dict[str, Any], path: str) -> dict[str, Any]:
-            key = self._object_key(prefix, item.get("checksum", ""))
-            stored = target.info(key)
-            if stored.size != item.get("size"):
-                raise InvalidArgument(f"stored object has {stored.size} bytes, expected {item.get('size')}")
-            rows.append(self._row(path, key, stored, item["checksum"], True, item))
-            return {"remotePath": path, "status": "uploaded"}
+        def verify(item: Item) -> None:
+            key, sha1, size = wanted[item.path]
+            row = places.get(key)
+            if row is None or row.content != upload_content(sha1):
+                raise PermissionDenied(f"{key!r} is not an upload place of this file")
+            if row.state == "live":
+                rows.append(_entry(item, key, row.size, row.etag, sha1, row.id))
+            else:
+                if row.id not in fresh:
+                    fresh[row.id] = (self._verified(area.provider, key, row, sha1, size), sha1)
+                stored = fresh[row.id][0]
+                rows.append(_entry(item, key, stored.size, stored.etag, sha1, row.id))
+            results[item.path] = {"remotePath": item.path, "status": "uploaded"}
 
-        results = _each(files, handle)
-        self._record(user, dataset, draft_number, segment, rows)
-        return {"results": results}
+        _attempt([item for item, _ in parsed], results, verify)
+        self._commit_batch(user, dataset, draft_number, segment, rows, fresh, results)
+        return {"results": list(results.values())}
+
+    @staticmethod
+    def _verified(provider: StorageProvider, key: str, row: Row[Any], sha1: str, size: int) -> ObjectInfo:
+        """The stored object at a claimed place, if it holds exactly the declared bytes."""
+        try:
+            stored = provider.info(key)
+        except NotFound:
+            raise InvalidArgument(f"nothing was uploaded to {key!r}") from None
+        if stored.size != size:
+            raise InvalidArgument(f"the stored object has {stored.size} bytes, the file {size}")
+        if row.sha1 is not None and row.etag == stored.etag:
+            return dataclasses.replace(stored, sha1=row.sha1)  # hashed while we wrote it
+        if provider.content_sha1(key) != sha1:
+            raise InvalidArgument(f"the bytes stored at {key!r} are not the file's (SHA-1 differs)")
+        return dataclasses.replace(stored, sha1=sha1)
+
+    # -- reads ----------------------------------------------------------------------------------
 
     def _checked_object(
         self, user: int, dataset: str, path: str, segment: str, commit: str | None, draft_number: int | None
-    ) -> tuple[StorageProvider, str]:
+    ) -> tuple[StorageProvider, Row[Any]]:
+        """The provider and entry of a data file whose object still holds the recorded bytes.
+
+        The etag and size must match; on a disk where re-reading is cheap, a changed etag
+        (a ``touch``, a rewrite with the same bytes) is forgiven when the SHA-1 matches.
+        """
         with self.store.read() as conn:
             row = self._entry(conn, user, dataset, segment, path, commit, draft_number)
-            provider, _prefix = self._dataset_storage(conn, self._dataset(conn, user, dataset))
+            provider = self._area(conn, self._dataset(conn, user, dataset)).provider
+            sha1 = None
+            if row.object_id is not None:
+                sha1 = conn.execute(select(objects.c.sha1).where(objects.c.id == row.object_id)).scalar()
+        where = f"{segment}/{path}" if segment else path
         try:
-            now = provider.info(row.storage_key)
+            current = provider.info(row.storage_key)
         except NotFound:
-            raise DataChanged(
-                f"the object behind {segment}/{path} of dataset {dataset!r} was deleted"
-            ) from None
-        if now.size != row.size or now.etag != row.etag:
-            raise DataChanged(
-                f"the object behind {segment}/{path} of dataset {dataset!r} changed since it was recorded "
-                f"(size {row.size} -> {now.size}); this version can no longer be read byte-exact"
-            )
-        return provider, row.storage_key
+            raise DataChanged(f"the object behind {where} of dataset {dataset!r} was deleted") from None
+        if (current.size, current.etag) == (row.size, row.etag):
+            return provider, row
+        if (
+            sha1
+            and current.size == row.size
+            and provider.cheap_reads
+            and provider.content_sha1(row.storage_key) == sha1
+        ):
+            return provider, row
+        raise DataChanged(
+            f"the object behind {where} of dataset {dataset!r} changed since it was recorded "
+            f"(size {row.size} -> {current.size}); this version can no longer be read byte-exact"
+        )
 
     def open_data(
         self,
@@ -315,8 +560,8 @@ class TransferOps(EntryOps, ServiceBase):
         draft_number: int | None = None,
     ) -> IO[bytes]:
         """Open a data file for reading after checking it is still the recorded object."""
-        provider, key = self._checked_object(user, dataset, path, segment, commit, draft_number)
-        return provider.open(key)
+        provider, row = self._checked_object(user, dataset, path, segment, commit, draft_number)
+        return provider.open(row.storage_key)
 
     @operation("GET", "/datasets/{dataset}/data/url")
     def get_data_url(
@@ -330,5 +575,5 @@ class TransferOps(EntryOps, ServiceBase):
         expires: int = 3600,
     ) -> dict[str, str]:
         """A signed GET URL of a data file, after checking it is still the recorded object."""
-        provider, key = self._checked_object(user, dataset, path, segment, commit, draft_number)
-        return {"url": provider.sign_url(key, "GET", expires)}
+        provider, row = self._checked_object(user, dataset, path, segment, commit, draft_number)
+        return {"url": provider.sign_url(row.storage_key, "GET", expires)}

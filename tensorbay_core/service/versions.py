@@ -9,12 +9,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, literal, select
+from sqlalchemy import Connection, Row, delete, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
-from ..errors import AlreadyExists, Conflict, InvalidArgument
-from .base import DEFAULT_BRANCH, ServiceBase, check_name
+from ..errors import AlreadyExists, Conflict, InvalidArgument, StatusError
+from .base import DEFAULT_BRANCH, check_name
+from .garbage import GarbageOps
 from .operations import operation
-from .store import branches, commits, drafts, entries, inserted_id, now, segments, trees
+from .store import branches, commits, datasets, drafts, entries, inserted_id, now, segments, trees
 
 DRAFT_STATUSES = ("OPEN", "CLOSED", "COMMITTED")
 
@@ -42,8 +44,14 @@ def _commit_json(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-class VersionOps(ServiceBase):
-    """Drafts, commits and branches of a dataset."""
+class VersionOps(GarbageOps):
+    """Drafts, commits and branches of a dataset.
+
+    Every state change is one conditional statement the database decides, so it stays
+    right with several server processes: draft numbers come from a counter on the dataset
+    row, a commit moves its branch only from the head its draft started on
+    (compare-and-set) and only while the draft is open.
+    """
 
     def _copy_tree(self, conn: Connection, dataset_id: int, base_tree: int | None) -> int:
         if base_tree is None:
@@ -69,6 +77,45 @@ class VersionOps(ServiceBase):
         )
         return tree_id
 
+    def _branch_head(self, conn: Connection, ds: Row[Any], branch_name: str, lock: bool = False) -> Row[Any]:
+        query = select(branches).where(branches.c.dataset_id == ds.id, branches.c.name == branch_name)
+        head = conn.execute(query.with_for_update() if lock else query).first()
+        if head is None:
+            raise InvalidArgument(f"branch {branch_name!r} of dataset {ds.name!r} does not exist")
+        return head
+
+    def _new_draft(
+        self, conn: Connection, ds: Row[Any], head: Row[Any], title: str, description: str
+    ) -> dict[str, Any]:
+        number = (
+            conn.execute(
+                update(datasets)
+                .where(datasets.c.id == ds.id)
+                .values(next_draft=datasets.c.next_draft + 1)
+                .returning(datasets.c.next_draft)
+            ).scalar_one()
+            - 1
+        )
+        base_tree = None
+        if head.commit_id is not None:
+            base_tree = conn.execute(
+                select(commits.c.tree_id).where(commits.c.id == head.commit_id)
+            ).scalar_one()
+        conn.execute(
+            drafts.insert().values(
+                dataset_id=ds.id,
+                number=number,
+                tree_id=self._copy_tree(conn, ds.id, base_tree),
+                branch=head.name,
+                base_commit_id=head.commit_id,
+                title=title,
+                description=description,
+                status="OPEN",
+                created_at=now(),
+            )
+        )
+        return _draft_json(self._draft(conn, ds, number))
+
     @operation("POST", "/datasets/{dataset}/drafts")
     def create_draft(
         self, user: int, dataset: str, title: str, description: str = "", branch_name: str = DEFAULT_BRANCH
@@ -78,36 +125,33 @@ class VersionOps(ServiceBase):
             raise InvalidArgument("a draft needs a title")
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, dataset)
-            head = conn.execute(
-                select(branches.c.commit_id).where(
-                    branches.c.dataset_id == ds.id, branches.c.name == branch_name
+            return self._new_draft(conn, ds, self._branch_head(conn, ds, branch_name), title, description)
+
+    @operation("POST", "/datasets/{dataset}/drafts/open")
+    def open_draft(
+        self, user: int, dataset: str, title: str, description: str = "", branch_name: str = DEFAULT_BRANCH
+    ) -> dict[str, Any]:
+        """The first open draft of a branch, or a new one if it has none.
+
+        Atomic (the branch row is locked), so concurrent uploads into a dataset with no
+        open draft all land in one draft instead of opening one each.
+        """
+        if not title:
+            raise InvalidArgument("a draft needs a title")
+        with self.store.begin() as conn:
+            ds = self._dataset(conn, user, dataset)
+            head = self._branch_head(conn, ds, branch_name, lock=True)
+            found = conn.execute(
+                select(drafts)
+                .where(
+                    drafts.c.dataset_id == ds.id, drafts.c.branch == branch_name, drafts.c.status == "OPEN"
                 )
+                .order_by(drafts.c.number)
+                .limit(1)
             ).first()
-            if head is None:
-                raise InvalidArgument(f"branch {branch_name!r} of dataset {dataset!r} does not exist")
-            base_tree = None
-            if head.commit_id is not None:
-                base_tree = conn.execute(
-                    select(commits.c.tree_id).where(commits.c.id == head.commit_id)
-                ).scalar_one()
-            number = 1 + (
-                conn.execute(select(func.max(drafts.c.number)).where(drafts.c.dataset_id == ds.id)).scalar()
-                or 0
-            )
-            conn.execute(
-                drafts.insert().values(
-                    dataset_id=ds.id,
-                    number=number,
-                    tree_id=self._copy_tree(conn, ds.id, base_tree),
-                    branch=branch_name,
-                    base_commit_id=head.commit_id,
-                    title=title,
-                    description=description,
-                    status="OPEN",
-                    created_at=now(),
-                )
-            )
-            return _draft_json(self._draft(conn, ds, number))
+            if found is not None:
+                return _draft_json(found)
+            return self._new_draft(conn, ds, head, title, description)
 
     @operation("GET", "/datasets/{dataset}/drafts")
     def list_drafts(
@@ -141,10 +185,14 @@ class VersionOps(ServiceBase):
         description: str | None = None,
         status: str | None = None,
     ) -> dict[str, Any]:
-        """Change an open draft's title or description, or close it (status CLOSED)."""
+        """Change an open draft's title or description, or close it (status CLOSED).
+
+        Closing abandons the draft: its entries go, and the objects only it used are deleted.
+        """
+        dropped: list[int] = []
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, dataset)
-            self._open_draft(conn, ds, draft_number)
+            draft = self._open_draft(conn, ds, draft_number)
             changes: dict[str, Any] = {}
             if title:
                 changes["title"] = title
@@ -155,55 +203,75 @@ class VersionOps(ServiceBase):
                     raise InvalidArgument("a draft's status can only be changed to CLOSED")
                 changes["status"] = status
             if changes:
-                conn.execute(
+                done = conn.execute(
                     drafts.update()
-                    .where(drafts.c.dataset_id == ds.id, drafts.c.number == draft_number)
+                    .where(
+                        drafts.c.dataset_id == ds.id,
+                        drafts.c.number == draft_number,
+                        drafts.c.status == "OPEN",
+                    )
                     .values(**changes)
                 )
-            return _draft_json(self._draft(conn, ds, draft_number))
+                if done.rowcount != 1:
+                    raise StatusError(f"draft #{draft_number} of dataset {dataset!r} is no longer open")
+            if status == "CLOSED":
+                dropped = self._drop_entries(conn, entries.c.tree_id == draft.tree_id)
+                conn.execute(delete(segments).where(segments.c.tree_id == draft.tree_id))
+            result = _draft_json(self._draft(conn, ds, draft_number))
+        self._collect(dropped)
+        return result
 
     @operation("POST", "/datasets/{dataset}/commits")
     def commit(
         self, user: int, dataset: str, draft_number: int, title: str, description: str = ""
     ) -> dict[str, Any]:
-        """Freeze an open draft as a new commit on its branch."""
+        """Freeze an open draft as a new commit on its branch.
+
+        The draft must still be open and its branch still at the head the draft started
+        from; both are checked by the updates themselves, so of two concurrent commits
+        exactly one wins and the other gets ``StatusError`` or ``Conflict``.
+        """
         if not title:
             raise InvalidArgument("a commit needs a title")
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, dataset)
             draft = self._open_draft(conn, ds, draft_number)
-            head = conn.execute(
-                select(branches.c.commit_id).where(
-                    branches.c.dataset_id == ds.id, branches.c.name == draft.branch
+            closed = conn.execute(
+                drafts.update()
+                .where(
+                    drafts.c.dataset_id == ds.id, drafts.c.number == draft_number, drafts.c.status == "OPEN"
                 )
-            ).scalar_one()
-            if head != draft.base_commit_id:
+                .values(status="COMMITTED")
+            )
+            if closed.rowcount != 1:
+                raise StatusError(f"draft #{draft_number} of dataset {dataset!r} is no longer open")
+            commit_id = uuid.uuid4().hex
+            base = draft.base_commit_id
+            moved = conn.execute(
+                branches.update()
+                .where(
+                    branches.c.dataset_id == ds.id,
+                    branches.c.name == draft.branch,
+                    branches.c.commit_id.is_(None) if base is None else branches.c.commit_id == base,
+                )
+                .values(commit_id=commit_id)
+            )
+            if moved.rowcount != 1:
                 raise Conflict(
                     f"branch {draft.branch!r} moved since draft #{draft_number} was opened; "
                     "open a new draft from the new head"
                 )
-            commit_id = uuid.uuid4().hex
             conn.execute(
                 commits.insert().values(
                     id=commit_id,
                     dataset_id=ds.id,
-                    parent_id=head,
+                    parent_id=base,
                     tree_id=draft.tree_id,
                     branch=draft.branch,
                     title=title,
                     description=description,
                     created_at=now(),
                 )
-            )
-            conn.execute(
-                drafts.update()
-                .where(drafts.c.dataset_id == ds.id, drafts.c.number == draft_number)
-                .values(status="COMMITTED")
-            )
-            conn.execute(
-                branches.update()
-                .where(branches.c.dataset_id == ds.id, branches.c.name == draft.branch)
-                .values(commit_id=commit_id)
             )
             return _commit_json(conn.execute(select(commits).where(commits.c.id == commit_id)).one())
 
@@ -241,11 +309,10 @@ class VersionOps(ServiceBase):
             commit_id = self._resolve_commit(conn, ds, revision)
             if commit_id is None:
                 raise InvalidArgument("a branch needs a commit to start from; commit a draft first")
-            if conn.execute(
-                select(branches).where(branches.c.dataset_id == ds.id, branches.c.name == name)
-            ).first():
-                raise AlreadyExists(f"branch {name!r} already exists")
-            conn.execute(branches.insert().values(dataset_id=ds.id, name=name, commit_id=commit_id))
+            try:
+                conn.execute(branches.insert().values(dataset_id=ds.id, name=name, commit_id=commit_id))
+            except IntegrityError:
+                raise AlreadyExists(f"branch {name!r} already exists") from None
             return {"name": name, "commitId": commit_id}
 
     @operation("GET", "/datasets/{dataset}/branches")
