@@ -124,14 +124,18 @@ class DataChanged(StorageError):
 
 
 class UploadError(TensorBayError):
-    """Some files of an upload failed; ``failures`` lists ``(path, reason)`` pairs."""
+    """Some files of an upload were not recorded: ``failures`` lists ``(path, reason)`` of
+    those sent, ``unsent`` counts those never sent because the upload stopped early."""
 
     code = "UploadError"
     status = 400
 
-    def __init__(self, message: str = "", failures: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, message: str = "", failures: list[tuple[str, str]] | None = None, unsent: int = 0
+    ) -> None:
         super().__init__(message)
         self.failures = list(failures or [])
+        self.unsent = unsent
 
 
 def _all_subclasses(cls: type[TensorBayError]) -> list[type[TensorBayError]]:

@@ -162,6 +162,62 @@ def test_after_uninstall_the_error_says_what_to_install(dummy: None) -> None:
     assert "dummy" not in gas("plugins")
 
 
+AFTER_UNINSTALL = """
+import sys, warnings
+from tensorbay_core import GAS
+from tensorbay_core.errors import Conflict, PluginNotFound
+
+gas = GAS("Accesskey-x", home=sys.argv[1])
+listed = {c.name: c for c in gas.list_auth_storage_configs()}
+assert sorted(listed) == ["disk", "mem"], listed
+assert listed["disk"].available and not listed["mem"].available
+assert "pip install" in listed["mem"].problem and "tensorbay-dummy" in listed["mem"].problem
+assert listed["mem"].fields == {}, "without its plugin nobody knows which fields are secret"
+assert not gas.get_auth_storage_config("mem").available
+try:
+    gas.create_dataset("new", config_name="mem")
+except PluginNotFound as exc:
+    assert "tensorbay-dummy" in str(exc)
+else:
+    raise AssertionError("a dataset was created on a config no plugin provides")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    gas.delete_dataset("on-mem")
+assert gas.list_dataset_names() == ["on-disk"]
+messages = [str(w.message) for w in caught]
+assert any("1 of its stored objects could not be removed" in m for m in messages), messages
+try:
+    gas.delete_storage_config("mem")
+except Conflict as exc:
+    assert "1 object" in str(exc)
+else:
+    raise AssertionError("the config was deleted while objects of ours are still in its storage")
+print("ok")
+"""
+
+
+def test_configs_of_an_uninstalled_plugin_still_list(dummy: None, tmp_path: Path) -> None:
+    """I7: a missing plugin makes only what needs its storage fail, and a dataset on it can
+    still be deleted (saying what was left)."""
+    from tensorbay_core import GAS
+    from tensorbay_core.dataset import Data, Dataset
+
+    home = tmp_path / "home"
+    gas_client = GAS("Accesskey-x", home=str(home))
+    gas_client.create_storage_config("dummy", "mem", "", bucket=f"b-{uuid.uuid4().hex[:8]}", token="t0k3n")
+    (tmp_path / "disk").mkdir()
+    gas_client.create_local_storage_config("disk", str(tmp_path / "disk"))
+    (tmp_path / "file.bin").write_bytes(b"bytes in the dummy bucket")
+    for name, config in (("on-mem", "mem"), ("on-disk", "disk")):
+        gas_client.create_dataset(name, config_name=config)
+        dataset = Dataset(name)
+        dataset.create_segment().append(Data(str(tmp_path / "file.bin")))
+        gas_client.upload_dataset(dataset, quiet=True, commit="one file")
+    pip("uninstall", "--yes", DIST)
+    result = run(sys.executable, "-c", AFTER_UNINSTALL, str(home))
+    assert result.stdout.strip() == "ok"
+
+
 # -- plugins that misbehave, as distributions on sys.path (no pip needed) ------------------
 
 

@@ -348,7 +348,7 @@ class UploadWorkflow:
             cause = f" after {type(self.stopped_by).__name__}" if self.stopped_by else ""
             lines.append(f"  {self.not_sent} file(s) were not sent: the upload stopped early{cause}")
         lines.append(self.resume_hint())
-        return UploadError("\n".join(lines), self.failures)
+        return UploadError("\n".join(lines), self.failures, self.not_sent)
 
     def resume_hint(self) -> str:
         """How to finish this upload."""

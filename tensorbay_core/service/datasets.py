@@ -6,7 +6,7 @@ import contextlib
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import AlreadyExists, TensorBayError
@@ -118,7 +118,6 @@ class DatasetOps(GarbageOps):
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, name)
             conn.execute(datasets.delete().where(datasets.c.id == ds.id))
-        left = 0
         after = 0
         while True:
             with self.store.read() as conn:
@@ -134,17 +133,26 @@ class DatasetOps(GarbageOps):
                 )
             if not ids:
                 break
-            left += self._collect(ids)
+            self._collect(ids)
             after = ids[-1]
+        self._remove(self._abandon_claims(ds.uid))
         with contextlib.suppress(TensorBayError):  # housekeeping for other objects too: retried next time
-            left += self._sweep()
+            self._sweep()
         with self.store.read() as conn:
-            left = max(
-                left,
-                conn.execute(
-                    select(func.count())
-                    .select_from(objects)
-                    .where(objects.c.dataset_uid == ds.uid, objects.c.state.in_(("live", "deleting")))
-                ).scalar_one(),
-            )
+            left = conn.execute(
+                select(func.count())
+                .select_from(objects)
+                .where(objects.c.dataset_uid == ds.uid, objects.c.state.in_(("writing", "live", "deleting")))
+            ).scalar_one()
         return {"name": name, "leftObjects": left}
+
+    def _abandon_claims(self, dataset_uid: str) -> list[Row[Any]]:
+        """The deleted dataset's unfinished places (uploads never confirmed), marked for deletion."""
+        with self.store.begin() as conn:
+            rows = conn.execute(
+                update(objects)
+                .where(objects.c.dataset_uid == dataset_uid, objects.c.state == "writing")
+                .values(state="deleting")
+                .returning(*objects.c)
+            ).all()
+        return list(rows)

@@ -249,6 +249,18 @@ def _map_database_error(exc: DBAPIError) -> TensorBayError | None:
     return None
 
 
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """Re-raise database failures as ``_map_database_error`` says (bugs stay as they are)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        mapped = _map_database_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0][:200] if text.strip() else "no detail"
 
@@ -273,10 +285,8 @@ class Store:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
-        try:
+        with _database_errors():
             self._create_schema()
-        except DBAPIError as exc:
-            raise _map_database_error(exc) or exc
 
     def _create_schema(self) -> None:
         with self.engine.connect() as conn, conn.begin():
@@ -298,16 +308,10 @@ class Store:
 
     @contextmanager
     def _transaction(self, read_only: bool) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                conn.info["read_only"] = read_only
-                with conn.begin():
-                    yield conn
-        except DBAPIError as exc:
-            mapped = _map_database_error(exc)
-            if mapped is None:
-                raise
-            raise mapped from exc
+        with _database_errors(), self.engine.connect() as conn:
+            conn.info["read_only"] = read_only
+            with conn.begin():
+                yield conn
 
     def begin(self) -> AbstractContextManager[Connection]:
         """A connection inside one read-write transaction, committed on success."""
