@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, StorageError
 from ..service import OPERATIONS, Service
 from .transport import Transport
 
@@ -22,7 +22,9 @@ class EmbeddedTransport(Transport):
         return getattr(self.service, op)(self.user, **params)
 
     def put_object(self, dataset: str, upload: dict[str, Any], local_path: str) -> None:
-        self.service.store_object(self.user, dataset, upload["key"], local_path)
+        [error] = self.put_objects(dataset, [(upload, local_path)])
+        if error is not None:
+            raise StorageError(error)
 
     def put_objects(self, dataset: str, sends: list[tuple[dict[str, Any], str]]) -> list[str | None]:
         return self.service.store_objects(self.user, dataset, [(u["key"], path) for u, path in sends])

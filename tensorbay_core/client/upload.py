@@ -21,6 +21,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ..dataset import AuthData, Data, Dataset
+from ..dataset.data import AnyData
 from ..errors import InvalidArgument, NotFound, StatusError, TensorBayError, UploadError
 from ..label.mask import LocalMask
 from .dataset import DatasetClient
@@ -56,14 +57,14 @@ class Batch:
     items: list[Any] = field(default_factory=list)
 
 
-def source_of(data: Data | AuthData, default_config: str | None) -> Source:
-    """Where a data's bytes come from."""
+def source_of(data: AnyData, default_config: str | None) -> Source:
+    """Where a data's bytes come from (``check_dataset`` refused anything else)."""
     if isinstance(data, Data):
         return LocalFiles()
-    config = data.config_name or default_config
-    if not config:
-        raise InvalidArgument(f"{data!r} has no storage config")
-    return CloudFiles(config)
+    config = data.config_name if isinstance(data, AuthData) else None
+    if not isinstance(data, AuthData) or not (config or default_config):
+        raise InvalidArgument(f"{data!r} cannot be uploaded: it is neither a local file nor listed AuthData")
+    return CloudFiles(config or str(default_config))
 
 
 def check_dataset(dataset: Dataset, default_config: str | None, validate: bool) -> int:

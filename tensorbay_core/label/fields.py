@@ -283,8 +283,6 @@ class Serializable:
 
     def __repr__(self) -> str:
         shown = (
-            f"{f.name}={value!r}"
-            for f in self.wire_fields
-            if (value := getattr(self, f.name)) is not None
+            f"{f.name}={value!r}" for f in self.wire_fields if (value := getattr(self, f.name)) is not None
         )
         return f"{type(self).__name__}({', '.join(shown)})"

@@ -101,16 +101,6 @@ class EntryOps(GarbageOps):
         )
         return sorted(before - {r["object_id"] for r in rows})
 
-    def _drop_entries(self, conn: Connection, *where: Any) -> list[int]:
-        """Delete the entries matching ``where``; the ids of the objects they referenced."""
-        dropped = list(
-            conn.execute(
-                select(entries.c.object_id).distinct().where(*where, entries.c.object_id.is_not(None))
-            ).scalars()
-        )
-        conn.execute(delete(entries).where(*where))
-        return dropped
-
     @operation("GET", "/datasets/{dataset}/segments")
     def list_segment_names(
         self, user: int, dataset: str, commit: str | None = None, draft_number: int | None = None

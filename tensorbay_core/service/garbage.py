@@ -14,13 +14,13 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Connection, Row, delete, select, update
 
 from ..errors import TensorBayError
 from ..storage import StorageProvider
 from .base import ServiceBase
 from .objects import REUSE_AFTER, chunks, doom, still_ours
-from .store import now, objects, storage_configs
+from .store import entries, now, objects, storage_configs
 
 log = logging.getLogger("tensorbay_core.service")
 
@@ -29,6 +29,17 @@ SWEEP_LIMIT = 1000
 
 class GarbageOps(ServiceBase):
     """Deletes unreferenced objects we own; never anything else."""
+
+    def _drop_entries(self, conn: Connection, *where: Any) -> list[int]:
+        """Delete the entries matching ``where`` (in the caller's transaction); the ids of the
+        objects they referenced, for ``_collect`` once the transaction is committed."""
+        dropped = list(
+            conn.execute(
+                select(entries.c.object_id).distinct().where(*where, entries.c.object_id.is_not(None))
+            ).scalars()
+        )
+        conn.execute(delete(entries).where(*where))
+        return dropped
 
     def _object_providers(self, rows: list[Row[Any]]) -> dict[int | None, StorageProvider | None]:
         """The provider that reaches each row's storage (None where it cannot be built)."""

@@ -90,11 +90,14 @@ class Area:
         """The first-choice place of an imported object."""
         return join_key(self.import_root, segment, path)
 
-    def fallback_key(self, key: str) -> str:
-        """A place for an object whose first choice is taken: under ``home``, with a random
-        part, keeping the file name readable."""
-        name = key.rsplit("/", 1)[-1]
-        return join_key(self.home, FALLBACK_DIR, secrets.token_hex(8), name)
+    def fallback_key(self, key: str, token: str) -> str:
+        """A place for an object whose first choice is taken: under ``home``, in a folder
+        named by ``token`` (random, one per batch), keeping the key's own path readable."""
+        for root in (self.home, self.import_root):
+            if root and key.startswith(root + "/"):
+                key = key[len(root) + 1 :]
+                break
+        return join_key(self.home, FALLBACK_DIR, token, key)
 
 
 @dataclass(frozen=True)
@@ -170,8 +173,11 @@ class Claims:
         placed: dict[str, tuple[str, int]] = {}
         pending = {w.key: w for w in wanted}
         fallback = False
+        token = secrets.token_hex(6)
         while pending:
-            tries = {(self.area.fallback_key(key) if fallback else key): w for key, w in pending.items()}
+            tries = {
+                (self.area.fallback_key(key, token) if fallback else key): w for key, w in pending.items()
+            }
             with self.store.begin() as conn:
                 claimed = self.claim(conn, [Wanted(k, w.content) for k, w in tries.items()], expires_at)
             occupied = self.area.provider.existing(list(claimed)) if claimed else set()
