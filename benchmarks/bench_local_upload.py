@@ -1,13 +1,15 @@
 """Import and upload on the local provider, against a plain thread pool of fsspec copies.
 
-In one run, on the same files:
-- import N AuthData with ``upload_dataset(jobs)`` vs ``ThreadPoolExecutor(jobs)`` mapping
-  fsspec ``LocalFileSystem.copy`` over the same objects;
-- upload N small local files with ``upload_dataset(jobs)`` vs the same pool mapping
-  fsspec ``put_file``.
-Ratios above 1 mean tensorbay-core took longer than the raw loop.
+On the same files, in interleaved rounds (see ``interleave.py``):
+- import N AuthData with ``upload_dataset(jobs)`` (into a new dataset and segment each
+  round, so every file is copied, to its readable key) vs ``ThreadPoolExecutor(jobs)`` mapping fsspec
+  ``LocalFileSystem.copy`` over the same objects;
+- upload N small local files with ``upload_dataset(jobs)`` (a fresh dataset each round) vs
+  the same pool mapping fsspec ``put_file``.
+Times are medians with [min-max] over the rounds; ratios are ours / raw per round, so
+above 1 means tensorbay-core took longer than the raw loop.
 
-    python benchmarks/bench_local_upload.py [--files 10000] [--jobs 8]
+    python benchmarks/bench_local_upload.py [--files 10000] [--jobs 8] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from fsspec.implementations.local import LocalFileSystem
+from interleave import interleaved, ratios, spread, timed
 
 from tensorbay_core import GAS
 from tensorbay_core.dataset import Data, Dataset
@@ -39,59 +43,59 @@ def make_files(folder: str, count: int) -> list[str]:
 def raw_copies(pairs: list[tuple[str, str]], jobs: int, put: bool) -> float:
     fs = LocalFileSystem()
     os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)
-    started = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(lambda p: (fs.put_file if put else fs.copy)(p[0], p[1]), pairs))
-    return time.perf_counter() - started
+        return timed(lambda: list(pool.map(lambda p: (fs.put_file if put else fs.copy)(p[0], p[1]), pairs)))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="tensorbay-bench-")
     bucket = os.path.join(work, "bucket")
     sources = make_files(os.path.join(bucket, "src"), args.files)
-    gas = GAS("Accesskey-bench", home=os.path.join(work, "home"))
-
-    raw_import = raw_copies(
-        [(s, os.path.join(work, "raw-copy", os.path.basename(s))) for s in sources], args.jobs, False
-    )
-    gas.create_local_storage_config("bucket", bucket)
-    gas.create_dataset("Imported", config_name="bucket")
-    dataset = Dataset("Imported")
-    segment = dataset.create_segment()
-    for auth_data in gas.get_cloud_client("bucket").list_auth_data("src/"):
-        segment.append(auth_data)
-    started = time.perf_counter()
-    gas.upload_dataset(dataset, jobs=args.jobs, quiet=True)
-    ours_import = time.perf_counter() - started
-
     local = make_files(os.path.join(work, "local"), args.files)
-    raw_upload = raw_copies(
-        [(s, os.path.join(work, "raw-put", os.path.basename(s))) for s in local], args.jobs, True
-    )
-    gas.create_dataset("Uploaded")
-    dataset = Dataset("Uploaded")
-    segment = dataset.create_segment()
-    for path in local:
-        segment.append(Data(path))
-    started = time.perf_counter()
-    gas.upload_dataset(dataset, jobs=args.jobs, quiet=True)
-    ours_upload = time.perf_counter() - started
+    gas = GAS("Accesskey-bench", home=os.path.join(work, "home"))
+    gas.create_local_storage_config("bucket", bucket)
+    listed = list(gas.get_cloud_client("bucket").list_auth_data("src/"))
 
-    print(f"{args.files:,} files, jobs={args.jobs}")
+    def ours_import(round_number: int) -> float:
+        name = f"Imported{round_number}"  # a new dataset copies every file again
+        gas.create_dataset(name, config_name="bucket")
+        dataset = Dataset(name)
+        dataset.create_segment(f"round{round_number}").extend(listed)
+        return timed(lambda: gas.upload_dataset(dataset, jobs=args.jobs, quiet=True))
+
+    def ours_upload(round_number: int) -> float:
+        name = f"Uploaded{round_number}"
+        gas.create_dataset(name)
+        dataset = Dataset(name)
+        dataset.create_segment().extend(Data(path) for path in local)
+        return timed(lambda: gas.upload_dataset(dataset, jobs=args.jobs, quiet=True))
+
+    def raw(kind: str, paths: list[str], put: bool) -> Callable[[int], float]:
+        def run(round_number: int) -> float:
+            target = os.path.join(work, f"raw-{kind}-{round_number}")
+            return raw_copies([(s, os.path.join(target, os.path.basename(s))) for s in paths], args.jobs, put)
+
+        return run
+
+    imports = interleaved({"ours": ours_import, "raw": raw("copy", sources, False)}, args.rounds)
+    uploads = interleaved({"ours": ours_upload, "raw": raw("put", local, True)}, args.rounds)
     print(
-        f"import AuthData: tensorbay {ours_import:6.2f} s ({args.files / ours_import:,.0f}/s) | "
-        f"raw fsspec copy pool {raw_import:6.2f} s ({args.files / raw_import:,.0f}/s) | "
-        f"ratio {ours_import / raw_import:.2f}"
+        f"{args.files:,} files, jobs={args.jobs}, {args.rounds} interleaved rounds; seconds: median [min-max]"
     )
-    print(
-        f"upload Data:     tensorbay {ours_upload:6.2f} s ({args.files / ours_upload:,.0f}/s) | "
-        f"raw fsspec put pool  {raw_upload:6.2f} s ({args.files / raw_upload:,.0f}/s) | "
-        f"ratio {ours_upload / raw_upload:.2f}"
-    )
+    for label, samples in (("import AuthData", imports), ("upload Data", uploads)):
+        ratio = ratios(samples["ours"], samples["raw"])
+        rate = args.files / statistics.median(samples["ours"])
+        print(
+            f"{label:<16} tensorbay {spread(samples['ours'])} s ({rate:,.0f}/s)"
+            f" | raw pool {spread(samples['raw'])} s | ratio {spread(ratio)} (throughput {1 / statistics.median(ratio):.2f} of raw)"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 

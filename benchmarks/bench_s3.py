@@ -60,7 +60,12 @@ def client(endpoint: str, pool: int) -> object:
 
 def put_many(s3: object, prefix: str, count: int, jobs: int) -> None:
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(lambda i: s3.put_object(Bucket=BUCKET, Key=f"{prefix}{i:06d}.bin", Body=b"x" * 512), range(count)))  # type: ignore[attr-defined]  # noqa: E501
+        list(
+            pool.map(
+                lambda i: s3.put_object(Bucket=BUCKET, Key=f"{prefix}{i:06d}.bin", Body=b"x" * 512),
+                range(count),
+            )
+        )  # type: ignore[attr-defined]  # noqa: E501
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from ..errors import InvalidArgument, NotFound, StatusError
 from ..storage import StorageProvider, create_provider
 from ..storage.paths import join_key
 from .listings import OpenListings
-from .objects import Area
+from .objects import Area, WrittenHere
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs
 
@@ -45,6 +45,7 @@ class ServiceBase:
         self._providers: dict[int, StorageProvider] = {}
         self._providers_lock = threading.Lock()
         self.listings = OpenListings()
+        self.written_here = WrittenHere()
 
     # -- configs and providers ------------------------------------------------------------
 

@@ -72,34 +72,23 @@ class EntryOps(GarbageOps):
 
     def _ensure_segment(self, conn: Connection, tree_id: int, name: str) -> None:
         check_segment_name(name)
-        conn.execute(insert_ignoring_conflicts(conn, segments, [{"tree_id": tree_id, "name": name}]))
+        conn.execute(insert_ignoring_conflicts(conn, segments), [{"tree_id": tree_id, "name": name}])
 
     def _record_entries(
-        self, conn: Connection, tree_id: int, segment: str, rows: list[dict[str, Any]]
+        self, conn: Connection, tree_id: int, segment: str, rows: list[dict[str, Any]], before: dict[str, Any]
     ) -> list[int]:
-        """Write entries into a draft's tree (replacing those at the same paths); the ids of
-        objects the replaced entries referenced, for ``_collect`` after the transaction."""
-        if not rows:
-            return []
-        before: set[int] = set()
-        for part in chunks([r["path"] for r in rows]):
-            before.update(
-                conn.execute(
-                    select(entries.c.object_id).where(
-                        entries.c.tree_id == tree_id,
-                        entries.c.segment == segment,
-                        entries.c.path.in_(part),
-                        entries.c.object_id.is_not(None),
-                    )
-                ).scalars()
-            )
+        """Write entries into a draft's tree, replacing those at the same paths; the ids of
+        objects the replaced entries referenced (``before``: path to object id, as read
+        earlier), for ``_collect`` after the transaction. An entry replaced meanwhile by a
+        concurrent writer is missed here: its object is collected with the dataset."""
         upsert(
             conn,
             entries,
             [{**r, "tree_id": tree_id, "segment": segment} for r in rows],
             ["tree_id", "segment", "path"],
         )
-        return sorted(before - {r["object_id"] for r in rows})
+        replaced = {before.get(r["path"]) for r in rows} - {r["object_id"] for r in rows}
+        return sorted(int(i) for i in replaced if i is not None)
 
     @operation("GET", "/datasets/{dataset}/segments")
     def list_segment_names(
@@ -214,6 +203,22 @@ class EntryOps(GarbageOps):
         """One data entry."""
         with self.store.read() as conn:
             return entry_json(self._entry(conn, user, dataset, segment, path, commit, draft_number))
+
+    def _entry_objects(
+        self, user: int, dataset: str, draft_number: int, segment: str, paths: list[str]
+    ) -> dict[str, Any]:
+        """The object ids the draft's entries at ``paths`` reference (None: a user's object)."""
+        found: dict[str, Any] = {}
+        with self.store.read() as conn:
+            tree_id = self._draft_tree(conn, user, dataset, draft_number)
+            for part in chunks(paths):
+                rows = conn.execute(
+                    select(entries.c.path, entries.c.object_id).where(
+                        entries.c.tree_id == tree_id, entries.c.segment == segment, entries.c.path.in_(part)
+                    )
+                )
+                found.update({row.path: row.object_id for row in rows})
+        return found
 
     @operation("POST", "/datasets/{dataset}/data/delete")
     def delete_data(

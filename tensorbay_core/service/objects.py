@@ -26,11 +26,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, select, update
 
 from ..errors import NotFound, TensorBayError
 from ..storage import StorageProvider
@@ -156,13 +158,10 @@ class Claims:
             }
             for w in wanted
         ]
-        claimed: dict[str, int] = {}
-        for part in chunks(rows):
-            statement = insert_ignoring_conflicts(conn, objects, part).returning(
-                objects.c.id, objects.c.storage_key
-            )
-            claimed.update({row.storage_key: int(row.id) for row in conn.execute(statement)})
-        return claimed
+        if not rows:
+            return {}
+        statement = insert_ignoring_conflicts(conn, objects).returning(objects.c.id, objects.c.storage_key)
+        return {row.storage_key: int(row.id) for row in conn.execute(statement, rows)}
 
     def place_all(self, wanted: list[Wanted], expires_at: float) -> dict[str, tuple[str, int]]:
         """A claimed, empty place for each wanted object: ``{first-choice key: (key, id)}``.
@@ -194,21 +193,60 @@ class Claims:
         return placed
 
 
+class WrittenHere:
+    """What this process wrote to claimed places and hashed on the way: ``{object id: (SHA-1,
+    etag)}``, bounded. ``confirm_uploads`` trusts an entry only while the object still has
+    that etag; without one (another process wrote it, or this one restarted) it re-reads the
+    bytes. It spares a database write per batch; nothing depends on it being there."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._seen: OrderedDict[int, tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def add(self, object_id: int, sha1: str, etag: str) -> None:
+        with self._lock:
+            self._seen[object_id] = (sha1, etag)
+            while len(self._seen) > self._limit:
+                self._seen.popitem(last=False)
+
+    def sha1(self, object_id: int, etag: str) -> str | None:
+        """The SHA-1 written to the object, if this process wrote it and it still has ``etag``."""
+        with self._lock:
+            found = self._seen.get(object_id)
+        return found[0] if found is not None and found[1] == etag else None
+
+
 def release(conn: Connection, ids: list[int]) -> None:
     """Drop claims whose place turned out to be occupied (nothing was written there)."""
     for part in chunks(ids):
         conn.execute(delete(objects).where(objects.c.id.in_(part), objects.c.state == "writing"))
 
 
-def make_live(conn: Connection, object_id: int, size: int, etag: str, sha1: str | None) -> bool:
-    """A claimed object's bytes are stored and verified: it becomes live (False if the claim
-    lapsed meanwhile)."""
-    done = conn.execute(
-        update(objects)
-        .where(objects.c.id == object_id, objects.c.state == "writing")
-        .values(state="live", size=size, etag=etag, sha1=sha1)
-    )
-    return done.rowcount == 1
+def make_live(conn: Connection, stored: dict[int, tuple[int, str, str | None]]) -> set[int]:
+    """Claimed objects whose bytes are stored and verified become live: ``stored`` maps an
+    object id to its size, etag and SHA-1. Returns the ids made live (a claim that lapsed
+    meanwhile is not)."""
+    live: set[int] = set()
+    for part in chunks(sorted(stored)):
+        done = conn.execute(
+            update(objects)
+            .where(objects.c.id.in_(part), objects.c.state == "writing")
+            .values(state="live")
+            .returning(objects.c.id)
+        )
+        live.update(int(i) for i in done.scalars())
+    if live:
+        conn.execute(
+            update(objects)
+            .where(objects.c.id == bindparam("object_id"))
+            .values(size=bindparam("size"), etag=bindparam("etag"), sha1=bindparam("sha1")),
+            [
+                {"object_id": i, "size": stored[i][0], "etag": stored[i][1], "sha1": stored[i][2]}
+                for i in live
+            ],
+        )
+    return live
 
 
 def hold_live(conn: Connection, ids: Iterable[int]) -> set[int]:

@@ -10,7 +10,9 @@ object we own carry its id; an entry without one references a user's object in p
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -206,15 +208,15 @@ def now() -> float:
     return time.time()
 
 
-def insert_ignoring_conflicts(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL alike.
+def insert_ignoring_conflicts(conn: Connection, table: Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL alike, to execute with
+    a list of rows (one cached statement however many rows).
 
     Check-then-insert races under concurrency (two writers both see "missing", one gets an
-    IntegrityError); this lets the database decide. Returns the statement for callers
-    that add ``RETURNING``.
+    IntegrityError); this lets the database decide.
     """
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    return dialect.insert(table).values(rows).on_conflict_do_nothing()
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
@@ -282,6 +284,7 @@ class Store:
         else:
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
         self.engine = create_engine(url, **kwargs)
+        self._writers = threading.RLock()
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -300,7 +303,7 @@ class Store:
         with self.engine.connect() as conn, conn.begin():
             found = conn.execute(select(schema_version.c.version)).scalar()
             if found is None:
-                conn.execute(insert_ignoring_conflicts(conn, schema_version, [{"version": SCHEMA_VERSION}]))
+                conn.execute(insert_ignoring_conflicts(conn, schema_version), [{"version": SCHEMA_VERSION}])
             elif found != SCHEMA_VERSION:
                 raise TensorBayError(
                     f"the database has schema {found}; this tensorbay-core needs schema {SCHEMA_VERSION}"
@@ -308,7 +311,10 @@ class Store:
 
     @contextmanager
     def _transaction(self, read_only: bool) -> Iterator[Connection]:
-        with _database_errors(), self.engine.connect() as conn:
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps;
+        # threads of this process queue on a lock instead, which hands over at once.
+        queue = self._writers if self.is_sqlite and not read_only else contextlib.nullcontext()
+        with _database_errors(), queue, self.engine.connect() as conn:
             conn.info["read_only"] = read_only
             with conn.begin():
                 yield conn

@@ -9,12 +9,11 @@ every recorded entry complete, never lands on anyone's bytes, and can be resumed
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import Row, select
 
@@ -176,6 +175,7 @@ class TransferOps(EntryOps):
         rows: list[dict[str, Any]],
         fresh: dict[int, tuple[ObjectInfo, str | None]],
         results: dict[str, dict[str, Any]],
+        before: dict[str, Any],
     ) -> None:
         """Record a batch in one transaction: the claimed objects in ``fresh`` (by id: what
         was stored and its SHA-1) become live, the other objects the entries reference are
@@ -185,11 +185,9 @@ class TransferOps(EntryOps):
             return
         with self.store.begin() as conn:
             tree_id = self._draft_tree(conn, user, dataset, draft_number)
-            usable = {
-                object_id
-                for object_id, (stored, sha1) in fresh.items()
-                if make_live(conn, object_id, stored.size, stored.etag, sha1)
-            }
+            usable = make_live(
+                conn, {i: (stored.size, stored.etag, sha1) for i, (stored, sha1) in fresh.items()}
+            )
             usable |= hold_live(conn, {r["object_id"] for r in rows} - set(fresh) - {None})
             kept = []
             for row in rows:
@@ -198,7 +196,7 @@ class TransferOps(EntryOps):
                 else:
                     gone = TensorBayError("the stored object was removed meanwhile; upload it again")
                     results[row["path"]] = _failure(row["path"], gone)
-            replaced = self._record_entries(conn, tree_id, segment, kept)
+            replaced = self._record_entries(conn, tree_id, segment, kept, before)
         self._collect(replaced)
 
     # -- imports ----------------------------------------------------------------------------
@@ -287,7 +285,8 @@ class TransferOps(EntryOps):
             except TensorBayError as exc:
                 results[job[0].path] = _failure(job[0].path, exc)
                 self._abandon(area, *placed[area.import_key(segment, job[0].path)])
-        self._commit_batch(user, dataset, draft_number, segment, rows, fresh, results)
+        before = {path: row.object_id for path, row in old.items()}
+        self._commit_batch(user, dataset, draft_number, segment, rows, fresh, results, before)
         return {"results": list(results.values())}
 
     def _reference_in_place(
@@ -423,16 +422,16 @@ class TransferOps(EntryOps):
             except InvalidArgument:
                 keys.append("")
         area, rows = self._places(user, dataset, [k for k in keys if k])
-        written: set[str] = set()
+        written: set[int] = set()
         errors: list[str | None] = []
         for key, (_, local_path) in zip(keys, files, strict=True):
             try:
                 row = rows.get(key)
                 if row is None:
                     raise PermissionDenied(f"{key!r} is not an upload place of dataset {dataset!r}")
-                if row.state == "writing" and key not in written:
+                if row.state == "writing" and row.id not in written:
                     self._write_claimed(area, row, local_path)
-                    written.add(key)
+                    written.add(row.id)
                 errors.append(None)
             except TensorBayError as exc:
                 errors.append(exc.message)
@@ -441,18 +440,14 @@ class TransferOps(EntryOps):
         return errors
 
     def _write_claimed(self, area: Area, row: Row[Any], local_path: str) -> None:
+        """Write a local file to a claimed place, remembering the SHA-1 of what was written."""
         with open(local_path, "rb") as fp:
             reader = HashingReader(fp)
-            stored = area.provider.put_stream(io.BufferedReader(reader, 1 << 20), row.storage_key)
+            stored = area.provider.put_stream(cast(IO[bytes], reader), row.storage_key)
         if upload_content(reader.hexdigest()) != row.content:
             self._abandon(area, row.storage_key, row.id)
             raise InvalidArgument(f"{local_path!r} changed while it was uploaded; upload it again")
-        with self.store.begin() as conn:
-            conn.execute(
-                objects.update()
-                .where(objects.c.id == row.id, objects.c.state == "writing")
-                .values(sha1=reader.hexdigest(), size=stored.size, etag=stored.etag)
-            )
+        self.written_here.add(row.id, reader.hexdigest(), stored.etag)
 
     @operation("POST", "/datasets/{dataset}/uploads/confirm")
     def confirm_uploads(
@@ -497,21 +492,23 @@ class TransferOps(EntryOps):
             results[item.path] = {"remotePath": item.path, "status": "uploaded"}
 
         _attempt([item for item, _ in parsed], results, verify)
-        self._commit_batch(user, dataset, draft_number, segment, rows, fresh, results)
+        before = self._entry_objects(user, dataset, draft_number, segment, [r["path"] for r in rows])
+        self._commit_batch(user, dataset, draft_number, segment, rows, fresh, results, before)
         return {"results": list(results.values())}
 
-    @staticmethod
-    def _verified(provider: StorageProvider, key: str, row: Row[Any], sha1: str, size: int) -> ObjectInfo:
-        """The stored object at a claimed place, if it holds exactly the declared bytes."""
+    def _verified(
+        self, provider: StorageProvider, key: str, row: Row[Any], sha1: str, size: int
+    ) -> ObjectInfo:
+        """The stored object at a claimed place, if it holds exactly the declared bytes: hashed
+        by this process as it wrote them, or else read back and hashed now."""
         try:
             stored = provider.info(key)
         except NotFound:
             raise InvalidArgument(f"nothing was uploaded to {key!r}") from None
         if stored.size != size:
             raise InvalidArgument(f"the stored object has {stored.size} bytes, the file {size}")
-        if row.sha1 is not None and row.etag == stored.etag:
-            return dataclasses.replace(stored, sha1=row.sha1)  # hashed while we wrote it
-        if provider.content_sha1(key) != sha1:
+        written = self.written_here.sha1(row.id, stored.etag)
+        if (written or provider.content_sha1(key)) != sha1:
             raise InvalidArgument(f"the bytes stored at {key!r} are not the file's (SHA-1 differs)")
         return dataclasses.replace(stored, sha1=sha1)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import logging
 import os
 import posixpath
@@ -18,7 +17,7 @@ import shutil
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, cast
 
 from fsspec import AbstractFileSystem
 
@@ -404,7 +403,7 @@ class StorageProvider:
             return self.info(dst)
         with source.open(src) as stream:
             reader = HashingReader(stream)
-            stored = self.put_stream(io.BufferedReader(reader, COPY_CHUNK), dst)
+            stored = self.put_stream(cast(IO[bytes], reader), dst)
         return dataclasses.replace(stored, sha1=reader.hexdigest())
 
     def server_side_copy(self, src_path: str, dst_path: str) -> None:
