@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from tensorbay_core import GAS
+from tensorbay_core.client.http import HTTPTransport
+from tensorbay_core.client.retry import RetryPolicy
 from tensorbay_core.dataset import Data, Dataset
 from tensorbay_core.errors import AlreadyExists, DataChanged, StorageError, TensorBayError
 from tests.servers.faults import ProxiedGas
@@ -95,6 +97,23 @@ def test_a_retry_waits_while_the_first_attempt_runs(faulty_gas: ProxiedGas) -> N
     assert faulty_gas.proxy.seen == seen + 1
 
 
+@pytest.mark.parametrize("status", [408, 425, 429, 502, 503, 504])
+def test_not_now_answers_are_retried(faulty_gas: ProxiedGas, status: int) -> None:
+    gas = _gas(faulty_gas)
+    name = _name()
+    faulty_gas.proxy.inject("status", method="POST", path=f"{API}/datasets", status=status)
+    gas.create_dataset(name)
+    assert gas.list_dataset_names() == [name]
+    assert faulty_gas.proxy.counts["status"] == 1
+
+
+def test_a_read_that_timed_out_is_retried(faulty_gas: ProxiedGas) -> None:
+    transport = HTTPTransport(faulty_gas.url, faulty_gas.server.new_user(), timeout=(10, 0.2))
+    faulty_gas.proxy.inject("delay", method="GET", path=f"{API}/datasets", seconds=1.0)
+    assert transport.call("list_dataset_names")["names"] == []
+    assert faulty_gas.proxy.counts["delay"] == 1
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"), [("GET", "/datasets", 500), ("POST", "/datasets", 507)]
 )
@@ -175,3 +194,13 @@ def test_signed_put_is_sent_again_whole(faulty_gas: ProxiedGas, tmp_path: Path) 
         assert fp.read() == contents["a.bin"]
     counts = faulty_gas.proxy.counts
     assert [counts[k] for k in ("reset_request", "cut_headers", "cut_body", "status")] == [1, 1, 1, 1]
+
+
+def test_a_short_outage_is_ridden_out_and_a_long_one_reported(faulty_gas: ProxiedGas) -> None:
+    transport = HTTPTransport(faulty_gas.url, faulty_gas.server.new_user(), retry=RetryPolicy(retry_for=5))
+    faulty_gas.proxy.blackout(0.5)
+    assert transport.call("list_dataset_names")["names"] == []
+    faulty_gas.proxy.blackout(600)
+    with pytest.raises(TensorBayError, match="cannot reach the GAS server"):
+        transport.call("list_dataset_names")
+    assert faulty_gas.proxy.counts["blackout"] >= 2

@@ -128,13 +128,20 @@ class HTTPTransport(Transport):
     signs_uploads = True
 
     def __init__(
-        self, url: str, access_key: str, *, pool_size: int = POOL_SIZE, retry: RetryPolicy | None = None
+        self,
+        url: str,
+        access_key: str,
+        *,
+        pool_size: int = POOL_SIZE,
+        retry: RetryPolicy | None = None,
+        timeout: tuple[float, float] = TIMEOUT,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise InvalidArgument(f"the server URL must start with http:// or https://, not {url!r}")
         self.url = url.rstrip("/")
         self._access_key = access_key
         self.retry = retry or RetryPolicy()
+        self.timeout = timeout
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(32, pool_size), max_retries=0)
         self._session.mount("http://", adapter)
@@ -178,11 +185,12 @@ class HTTPTransport(Transport):
         self, method: str, url: str, local_path: str | None, kwargs: dict[str, Any]
     ) -> requests.Response:
         if local_path is None:
-            return self._session.request(method, url, timeout=TIMEOUT, **kwargs)
+            return self._session.request(method, url, timeout=self.timeout, **kwargs)
         with open(local_path, "rb") as fp:
             # requests would send an empty file chunked, which S3 refuses
             empty = os.fstat(fp.fileno()).st_size == 0
-            return self._session.request(method, url, data=b"" if empty else fp, timeout=TIMEOUT, **kwargs)
+            data = b"" if empty else fp
+            return self._session.request(method, url, data=data, timeout=self.timeout, **kwargs)
 
     def _raise_for(self, response: requests.Response) -> None:
         if response.status_code < 400:

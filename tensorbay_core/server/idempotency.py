@@ -214,10 +214,11 @@ async def _read_body(receive: Receive) -> bytes | None:
 class IdempotencyMiddleware:
     """Runs each mutating API request with an ``Idempotency-Key`` at most once per key."""
 
-    def __init__(self, app: ASGIApp, service: Service, prefix: str) -> None:
+    def __init__(self, app: ASGIApp, service: Service, prefix: str, heartbeat: float = HEARTBEAT) -> None:
         self.app = app
         self.service = service
         self.prefix = prefix.rstrip("/") + "/"
+        self.heartbeat = heartbeat
         self.records = IdempotencyRecords(service.store)
         self._swept = -SWEEP_EVERY
 
@@ -322,7 +323,7 @@ class IdempotencyMiddleware:
     async def _heartbeat(self, owner: str, key: str, token: str) -> None:
         """Keep the claim alive until the request ends (cancelled then)."""
         while True:
-            await anyio.sleep(HEARTBEAT)
+            await anyio.sleep(self.heartbeat)
             try:
                 await anyio.to_thread.run_sync(self.records.touch, owner, key, token, time.time())
             except Exception:
