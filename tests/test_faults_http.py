@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ from tensorbay_core.client.http import HTTPTransport
 from tensorbay_core.client.retry import RetryPolicy
 from tensorbay_core.dataset import Data, Dataset
 from tensorbay_core.errors import AlreadyExists, DataChanged, StorageError, TensorBayError
-from tests.servers.faults import ProxiedGas
+from tests.servers.faults import FaultProxy, ProxiedGas
 
 API = "/api/v1"
 LOST = ("lost_answer", "cut_headers", "cut_body", "reset_request", "status")
@@ -204,3 +207,37 @@ def test_a_short_outage_is_ridden_out_and_a_long_one_reported(faulty_gas: Proxie
     with pytest.raises(TensorBayError, match="cannot reach the GAS server"):
         transport.call("list_dataset_names")
     assert faulty_gas.proxy.counts["blackout"] >= 2
+
+
+class WholeObjectOnly(BaseHTTPRequestHandler):
+    """Storage that ignores Range: a resumed download gets the whole object again."""
+
+    protocol_version = "HTTP/1.1"
+    body = _big("whole", 200_000)
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.send_header("ETag", '"v1"')
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_cut_read_resumes_when_the_storage_ignores_range(
+    faulty_gas: ProxiedGas, fault_proxy: Callable[[str], FaultProxy]
+) -> None:
+    storage = ThreadingHTTPServer(("127.0.0.1", 0), WholeObjectOnly)
+    threading.Thread(target=storage.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        proxy = fault_proxy(f"http://127.0.0.1:{storage.server_address[1]}")
+        proxy.inject("cut_body")
+        transport = HTTPTransport(faulty_gas.url, faulty_gas.server.new_user())
+        with transport._open_url(proxy.url + "/object") as fp:
+            assert fp.read() == WholeObjectOnly.body
+        assert (proxy.counts["cut_body"], proxy.forwarded) == (1, 2)
+    finally:
+        storage.shutdown()
+        storage.server_close()
