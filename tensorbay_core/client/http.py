@@ -1,10 +1,12 @@
 """The HTTP transport: the SDK talks to a ``gas serve`` through a pooled requests session.
 
 Operations become requests from their registry entry (path parameters, then query for
-GET/DELETE or a JSON body). Idempotent requests (GET, PUT, DELETE, HEAD) are retried with
-exponential backoff on 429/5xx and lost connections; a request that never reached the server
-is retried whatever its method. Error bodies become the same exceptions the service raises.
-Bytes never pass through the API: they go to signed URLs (the server's storage route or a cloud).
+GET/DELETE or a JSON body). Every call is retried as ``retry.py`` says when its answer was
+lost; a mutating call carries an ``Idempotency-Key``, the same for all its attempts, so the
+server carries it out once and a retry gets the first answer. Error bodies become the same
+exceptions the service raises. Bytes never pass through the API: they go to signed URLs (the
+server's storage route or a cloud); a signed PUT is sent again whole (same bytes, same key),
+and a cut download resumes with a Range request as long as the object's ETag is unchanged.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ from __future__ import annotations
 import io
 import os
 import re
+import uuid
 from importlib.metadata import version
 from typing import IO, Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from ..errors import (
     AuthenticationError,
+    DataChanged,
     InvalidArgument,
     NotFound,
     StorageError,
@@ -30,31 +34,19 @@ from ..errors import (
 )
 from ..service import OPERATIONS, Operation
 from ..storage.provider import SIGNED_PUT_HEADERS
+from .retry import Retrying, RetryPolicy, answer_was_lost, retry_after, says_retry
 from .transport import Transport
 
 API_PREFIX = "/api/v1"
 TOKEN_HEADER = "X-Token"
+REQUEST_ID_HEADER = "X-Request-Id"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 POOL_SIZE = 64
 TIMEOUT = (10, 120)
-RETRY_STATUSES = (429, 500, 502, 503, 504)
-IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 QUERY_METHODS = ("GET", "DELETE")
-
-
-def _retry() -> Retry:
-    return Retry(
-        total=6,
-        connect=4,
-        read=2,
-        status=3,
-        other=0,
-        allowed_methods=IDEMPOTENT,
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=0.5,
-        backoff_max=8,
-        raise_on_status=False,
-        respect_retry_after_header=True,
-    )
+#: Storage reads get the bytes as stored: offsets then match Range offsets and recorded sizes.
+RAW_BYTES = {"Accept-Encoding": "identity"}
 
 
 def _reason(exc: BaseException) -> str:
@@ -64,20 +56,57 @@ def _reason(exc: BaseException) -> str:
 
 
 class _Download(io.RawIOBase):
-    """A streamed HTTP response body as a binary file; closing it releases the connection."""
+    """A streamed HTTP response body as a binary file; closing it releases the connection.
 
-    def __init__(self, response: requests.Response) -> None:
+    A transfer that breaks resumes from the bytes already read with a Range request, if the
+    object still has the ETag of the first response (else ``DataChanged``). Every failure is
+    a ``StorageError``.
+    """
+
+    def __init__(self, transport: HTTPTransport, url: str, response: requests.Response) -> None:
+        self._transport = transport
+        self._url = url
         self._response = response
-        response.raw.decode_content = True
+        self._etag = response.headers.get("ETag")
+        self._offset = 0
+        response.raw.decode_content = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
+        retrying: Retrying | None = None
+        while True:
+            try:
+                n = int(self._response.raw.readinto(buffer))
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                retrying = retrying or self._transport.retry.start()
+                if not retrying.wait():
+                    raise StorageError(f"reading a download failed: {_reason(exc)}") from None
+                self._resume(retrying)
+                continue
+            self._offset += n
+            return n
+
+    def _resume(self, retrying: Retrying) -> None:
+        """Continue the body from ``_offset`` on a new request for the same object version."""
+        if not self._etag:
+            raise StorageError("a download broke off and cannot resume: the storage gave no ETag")
+        self._response.close()
+        headers = {**RAW_BYTES, "Range": f"bytes={self._offset}-"}
+        response = self._transport._send("GET", self._url, "storage", retrying, stream=True, headers=headers)
+        self._response = response
+        response.raw.decode_content = False
         try:
-            return int(self._response.raw.readinto(buffer))
-        except (OSError, requests.RequestException) as exc:
-            raise StorageError(f"reading a download failed: {_reason(exc)}") from None
+            self._transport._raise_for(response)
+        except StorageError:
+            raise
+        except TensorBayError as exc:
+            raise StorageError(f"a download broke off and cannot resume: {exc.message}") from None
+        if response.headers.get("ETag") != self._etag:
+            raise DataChanged("the object changed while it was being read (its ETag is not the same)")
+        if response.status_code != 206:  # the storage ignored the Range: skip what was read
+            _skip(response, self._offset)
 
     def close(self) -> None:
         if not self.closed:
@@ -85,18 +114,36 @@ class _Download(io.RawIOBase):
         super().close()
 
 
+def _skip(response: requests.Response, count: int) -> None:
+    while count > 0:
+        chunk = response.raw.read(min(count, 1 << 20))
+        if not chunk:
+            raise StorageError("a download broke off and the storage sent the object again shorter")
+        count -= len(chunk)
+
+
 class HTTPTransport(Transport):
     """Calls a ``gas serve`` at ``url`` as the user an access key names."""
 
     signs_uploads = True
 
-    def __init__(self, url: str, access_key: str, *, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self,
+        url: str,
+        access_key: str,
+        *,
+        pool_size: int = POOL_SIZE,
+        retry: RetryPolicy | None = None,
+        timeout: tuple[float, float] = TIMEOUT,
+    ) -> None:
         if not url.startswith(("http://", "https://")):
             raise InvalidArgument(f"the server URL must start with http:// or https://, not {url!r}")
         self.url = url.rstrip("/")
         self._access_key = access_key
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
         self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(32, pool_size), max_retries=_retry())
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(32, pool_size), max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = f"tensorbay-core/{version('tensorbay-core')}"
@@ -105,13 +152,45 @@ class HTTPTransport(Transport):
     def __repr__(self) -> str:
         return f"HTTPTransport({self.url!r})"
 
-    def _send(self, method: str, url: str, to: str, **kwargs: Any) -> requests.Response:
-        try:
-            return self._session.request(method, url, timeout=TIMEOUT, **kwargs)
-        except requests.RequestException as exc:
-            if to == "storage":
-                raise StorageError(f"cannot reach the storage: {_reason(exc)}") from None
-            raise TensorBayError(f"cannot reach the GAS server at {self.url}: {_reason(exc)}") from None
+    def _send(
+        self,
+        method: str,
+        url: str,
+        to: str,
+        retrying: Retrying | None = None,
+        *,
+        local_path: str | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """The final answer to a request, retried as the retry policy says.
+
+        ``local_path``: the body is that file, opened again for each attempt.
+        """
+        retrying = retrying or self.retry.start()
+        while True:
+            try:
+                response = self._attempt(method, url, local_path, kwargs)
+            except requests.RequestException as exc:
+                if answer_was_lost(exc) and retrying.wait():
+                    continue
+                if to == "storage":
+                    raise StorageError(f"cannot reach the storage: {_reason(exc)}") from None
+                raise TensorBayError(f"cannot reach the GAS server at {self.url}: {_reason(exc)}") from None
+            if says_retry(response, storage=to == "storage") and retrying.wait(retry_after(response)):
+                response.close()
+                continue
+            return response
+
+    def _attempt(
+        self, method: str, url: str, local_path: str | None, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        if local_path is None:
+            return self._session.request(method, url, timeout=self.timeout, **kwargs)
+        with open(local_path, "rb") as fp:
+            # requests would send an empty file chunked, which S3 refuses
+            empty = os.fstat(fp.fileno()).st_size == 0
+            data = b"" if empty else fp
+            return self._session.request(method, url, data=data, timeout=self.timeout, **kwargs)
 
     def _raise_for(self, response: requests.Response) -> None:
         if response.status_code < 400:
@@ -144,7 +223,10 @@ class HTTPTransport(Transport):
         if operation is None:
             raise InvalidArgument(f"unknown operation {op!r}")
         path, kwargs = self._request_of(operation, params)
-        kwargs["headers"] = {TOKEN_HEADER: self._access_key}
+        call_id = uuid.uuid4().hex
+        kwargs["headers"] = {TOKEN_HEADER: self._access_key, REQUEST_ID_HEADER: call_id}
+        if operation.method not in SAFE_METHODS:
+            kwargs["headers"][IDEMPOTENCY_HEADER] = call_id
         response = self._send(operation.method, self.url + API_PREFIX + path, "api", **kwargs)
         self._raise_for(response)
         return response.json() if response.content else None
@@ -153,11 +235,7 @@ class HTTPTransport(Transport):
         url = upload.get("url")
         if not url:
             raise InvalidArgument(f"the server gave no upload URL for {upload.get('remotePath')!r}")
-        headers = SIGNED_PUT_HEADERS
-        with open(local_path, "rb") as fp:
-            # requests would send an empty file chunked, which S3 refuses
-            empty = os.fstat(fp.fileno()).st_size == 0
-            response = self._send("PUT", url, "storage", data=b"" if empty else fp, headers=headers)
+        response = self._send("PUT", url, "storage", local_path=local_path, headers=SIGNED_PUT_HEADERS)
         self._raise_for(response)
 
     def _open_url(self, url: str) -> IO[bytes]:
@@ -166,13 +244,13 @@ class HTTPTransport(Transport):
                 "the server gave a URL this machine cannot open; a local storage config needs an endpoint "
                 "that points at the server's storage route (http://host:port/storage)"
             )
-        response = self._send("GET", url, "storage", stream=True)
+        response = self._send("GET", url, "storage", stream=True, headers=RAW_BYTES)
         try:
             self._raise_for(response)
         except TensorBayError:
             response.close()
             raise
-        return io.BufferedReader(_Download(response), buffer_size=1 << 20)
+        return io.BufferedReader(_Download(self, url, response), buffer_size=1 << 20)
 
     def open_data(self, dataset: str, **params: Any) -> IO[bytes]:
         return self._open_url(self.call("get_data_url", dataset=dataset, **params)["url"])

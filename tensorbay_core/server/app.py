@@ -27,6 +27,7 @@ from .. import __version__
 from ..errors import TensorBayError
 from ..service import Service
 from .api import api_router
+from .idempotency import IdempotencyMiddleware
 from .storage import storage_router
 from .team import STORAGE_ROUTE
 
@@ -120,6 +121,7 @@ def create_app(service: Service) -> FastAPI:
     app.add_exception_handler(TensorBayError, on_tensorbay_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
+    app.add_middleware(IdempotencyMiddleware, service=service, prefix=API_PREFIX)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
