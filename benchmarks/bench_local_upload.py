@@ -94,7 +94,8 @@ def main() -> None:
         rate = args.files / statistics.median(samples["ours"])
         print(
             f"{label:<16} tensorbay {spread(samples['ours'])} s ({rate:,.0f}/s)"
-            f" | raw pool {spread(samples['raw'])} s | ratio {spread(ratio)} (throughput {1 / statistics.median(ratio):.2f} of raw)"
+            f" | raw pool {spread(samples['raw'])} s | ratio {spread(ratio)}"
+            f" (throughput {1 / statistics.median(ratio):.2f} of raw)"
         )
     shutil.rmtree(work, ignore_errors=True)
 

@@ -65,7 +65,7 @@ def put_many(s3: object, prefix: str, count: int, jobs: int) -> None:
                 lambda i: s3.put_object(Bucket=BUCKET, Key=f"{prefix}{i:06d}.bin", Body=b"x" * 512),
                 range(count),
             )
-        )  # type: ignore[attr-defined]  # noqa: E501
+        )  # type: ignore[attr-defined]
 
 
 def main() -> None:

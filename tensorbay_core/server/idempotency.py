@@ -31,12 +31,11 @@ from typing import Any
 
 import anyio
 from sqlalchemy import Column, Float, Index, Integer, LargeBinary, String, Table, delete, select, update
-from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import AuthenticationError
 from ..service import Service
-from ..service.store import Store, metadata
+from ..service.store import Store, insert_ignoring_conflicts, metadata
 from ..service.users import hash_key
 
 HEADER = "Idempotency-Key"
@@ -111,12 +110,14 @@ class IdempotencyRecords:
         }
         where = (idempotent_requests.c.owner == owner, idempotent_requests.c.key == key)
         for _ in range(3):
-            try:
-                with self.store.begin() as conn:
-                    conn.execute(idempotent_requests.insert().values(owner=owner, key=key, **fresh))
+            with self.store.begin() as conn:
+                added = conn.execute(
+                    insert_ignoring_conflicts(conn, idempotent_requests)
+                    .values(owner=owner, key=key, **fresh)
+                    .returning(idempotent_requests.c.key)
+                ).first()
+            if added is not None:
                 return Claim("run", token)
-            except IntegrityError:
-                pass
             with self.store.begin() as conn:
                 row = conn.execute(select(idempotent_requests).where(*where)).first()
                 if row is None:
