@@ -3,11 +3,16 @@
 Parameters come from the method's type hints: ``{name}`` path segments, query parameters
 for GET/DELETE, one JSON body model for POST/PUT/PATCH. The ``user`` argument is the caller
 the ``X-Token`` header authenticates.
+
+Every value is bounded before the service sees it: a list or dict parameter holds at most
+``MAX_ITEMS`` entries, JSON nests at most ``MAX_DEPTH`` levels, and no text holds NUL or a
+lone surrogate (neither can be stored or encoded). Each refusal is a 400 naming the field.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +27,12 @@ from ..service import OPERATIONS, Operation, Service
 QUERY_METHODS = ("GET", "DELETE")
 TOKEN_HEADER = "X-Token"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Entries a list or dict parameter may hold: the service's batch size.
+MAX_ITEMS = 1000
+#: How deep JSON values (labels, catalogs, notes) may nest; real ones need a handful of levels.
+MAX_DEPTH = 32
+#: NUL (PostgreSQL cannot store it) and lone surrogates (no encoding can write them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class ErrorBody(BaseModel):
@@ -36,18 +47,26 @@ def _camel(name: str) -> str:
     return "".join(part.title() for part in name.split("_"))
 
 
-def _check_no_nul(value: Any, where: str) -> None:
-    """PostgreSQL cannot store NUL characters; refuse them up front as a bad parameter."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidArgument(f"{where} may not contain NUL characters")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_no_nul(key, where)
-            _check_no_nul(item, where)
-    elif isinstance(value, list):
-        for item in value:
-            _check_no_nul(item, where)
+def check_value(name: str, value: Any) -> None:
+    """Refuse a parameter the service could not store, or would pay too much for.
+
+    Walks the value without recursion, so a deeply nested one costs no stack.
+    """
+    if isinstance(value, list | dict) and len(value) > MAX_ITEMS:
+        raise InvalidArgument(f"{name} holds {len(value)} entries; at most {MAX_ITEMS} per request")
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            bad = _UNSTORABLE.search(item)
+            if bad is not None:
+                what = "NUL characters" if bad.group() == "\x00" else "lone surrogates (invalid Unicode)"
+                raise InvalidArgument(f"{name} may not contain {what}")
+        elif isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                raise InvalidArgument(f"{name} nests deeper than {MAX_DEPTH} levels")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
 
 
 def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
@@ -116,7 +135,7 @@ class OperationRoute:
             if body is not None:
                 kwargs.update({name: getattr(body, name) for name in self.body_fields})
             for name, value in kwargs.items():
-                _check_no_nul(value, name)
+                check_value(name, value)
             result = getattr(self.service, self.op.name)(user, **kwargs)
             return Response(status_code=204) if result is None else result
 

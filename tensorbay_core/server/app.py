@@ -35,7 +35,7 @@ THREADS = 128
 
 logger = logging.getLogger("tensorbay.server")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 _HTTP_CODES = {404: "ResourceNotExist", 405: "MethodNotAllowed"}
 
 
@@ -50,7 +50,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         started = False
 
         async def send_with_id(message: Message) -> None:

@@ -15,13 +15,15 @@ from .listings import OpenListings
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+#: A whole name (``fullmatch``: ``$`` alone would let a trailing newline through). ASCII only,
+#: so no surrogate or other character that cannot be stored or encoded gets in.
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 DEFAULT_BRANCH = "main"
 
 
 def check_name(kind: str, name: str) -> str:
     """Dataset and config names: letters, digits, ``_ . -``; at most 128 characters."""
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise InvalidArgument(
             f"invalid {kind} name {name!r}: use 1-128 letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"
