@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from ..server.limits import MIN_BODY_RATE, REQUEST_TIMEOUT
 from ..server.team import HOME_ENV, database_url, load_storage_spec, server_home
 
 DB_ENV = "TENSORBAY_DB"
@@ -49,6 +50,21 @@ def db_option(function: click.decorators.FC) -> click.decorators.FC:
     help="a directory users' local storage configs may use (repeatable; default: none)",
 )
 @click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="open connections (and requests in progress) beyond which the server answers 503",
+)
+@click.option(
+    "--request-timeout",
+    default=REQUEST_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="seconds a client gets to send its request headers, and before its body must keep "
+    f"arriving at {MIN_BODY_RATE} bytes/s",
+)
+@click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
 )
 def serve(
@@ -59,6 +75,8 @@ def serve(
     public_url: str | None,
     default_storage: str | None,
     local_root: tuple[str, ...],
+    max_connections: int,
+    request_timeout: float,
     log_level: str,
 ) -> None:
     """Serve the GAS API at /api/v1 and local storage at /storage."""
@@ -66,6 +84,7 @@ def serve(
 
     from ..server import create_app, team_service
     from ..server.app import RedactSignatures
+    from ..server.limits import GuardedH11Protocol
 
     home = server_home(home)
     url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
@@ -76,4 +95,12 @@ def serve(
     for name in ("uvicorn.access", "uvicorn.error", "tensorbay"):
         logging.getLogger(name).addFilter(RedactSignatures())
     click.echo(f"gas serve: {url}/api/v1 (home {home})", err=True)
-    uvicorn.run(create_app(service), host=host, port=port, log_level=log_level, timeout_keep_alive=30)
+    uvicorn.run(
+        create_app(service, request_timeout),
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_keep_alive=30,
+        limit_concurrency=max_connections,
+        http=GuardedH11Protocol.with_timeout(request_timeout),
+    )

@@ -2,7 +2,8 @@
 
 Parameters come from the method's type hints: ``{name}`` path segments, query parameters
 for GET/DELETE, one JSON body model for POST/PUT/PATCH. The ``user`` argument is the caller
-the ``X-Token`` header authenticates.
+the ``X-Token`` header authenticates; ``AuthenticateFirst`` checks the key before the body
+is read, so nobody without a key makes the server parse anything.
 
 Every value is bounded before the service sees it: a list or dict parameter holds at most
 ``MAX_ITEMS`` entries, JSON nests at most ``MAX_DEPTH`` levels, and no text holds NUL or a
@@ -17,15 +18,20 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, Security
+import anyio
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, Security
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import AuthenticationError, InvalidArgument
 from ..service import OPERATIONS, Operation, Service
 
 QUERY_METHODS = ("GET", "DELETE")
 TOKEN_HEADER = "X-Token"
+#: Where ``AuthenticateFirst`` leaves the authenticated user's id in the request scope's state.
+USER_STATE = "tensorbay_user"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Entries a list or dict parameter may hold: the service's batch size.
 MAX_ITEMS = 1000
@@ -162,16 +168,43 @@ class OperationRoute:
         )
 
 
+class AuthenticateFirst:
+    """ASGI middleware: the access key of every request under ``prefix`` is checked before
+    anything reads the request's body; the user's id goes to the route in the scope's state."""
+
+    def __init__(self, app: ASGIApp, service: Service, prefix: str) -> None:
+        self.app = app
+        self.service = service
+        self.prefix = prefix.rstrip("/") + "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        access_key = dict(scope["headers"]).get(TOKEN_HEADER.lower().encode(), b"").decode("latin-1")
+        try:
+            if not access_key:
+                raise AuthenticationError(f"send your access key in the {TOKEN_HEADER} header")
+            user = await anyio.to_thread.run_sync(self.service.authenticate, access_key)
+        except AuthenticationError as exc:
+            await JSONResponse(exc.to_json(), status_code=exc.status)(scope, receive, send)
+            return
+        scope.setdefault("state", {})[USER_STATE] = user
+        await self.app(scope, receive, send)
+
+
 def api_router(service: Service) -> APIRouter:
-    """Every operation of ``OPERATIONS`` as a route, behind ``X-Token`` authentication."""
+    """Every operation of ``OPERATIONS`` as a route, for the user ``AuthenticateFirst`` found."""
     token = APIKeyHeader(
         name=TOKEN_HEADER, auto_error=False, description="an access key from `gas admin create-user`"
     )
 
-    def authenticated_user(access_key: str | None = Security(token)) -> int:
-        if not access_key:
+    def authenticated_user(request: Request, _access_key: str | None = Security(token)) -> int:
+        # The key itself was checked by AuthenticateFirst; declaring it documents it in OpenAPI.
+        user = request.scope.get("state", {}).get(USER_STATE)
+        if user is None:
             raise AuthenticationError(f"send your access key in the {TOKEN_HEADER} header")
-        return service.authenticate(access_key)
+        return int(user)
 
     router = APIRouter()
     for op in OPERATIONS.values():

@@ -26,7 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..errors import TensorBayError
 from ..service import Service
-from .api import api_router
+from .api import AuthenticateFirst, api_router
+from .limits import REQUEST_TIMEOUT, TOO_LARGE, BodyGuard
 from .storage import storage_router
 from .team import STORAGE_ROUTE
 
@@ -36,7 +37,7 @@ THREADS = 128
 logger = logging.getLogger("tensorbay.server")
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
-_HTTP_CODES = {404: "ResourceNotExist", 405: "MethodNotAllowed"}
+_HTTP_CODES = {404: "ResourceNotExist", 405: "MethodNotAllowed", 408: "RequestTimeout", 413: TOO_LARGE}
 
 
 class RequestIdMiddleware:
@@ -92,8 +93,11 @@ def _http_response(exc: HTTPException) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-def create_app(service: Service) -> FastAPI:
-    """The ``gas serve`` application over ``service``."""
+def create_app(service: Service, request_timeout: float = REQUEST_TIMEOUT) -> FastAPI:
+    """The ``gas serve`` application over ``service``.
+
+    ``request_timeout``: the grace a request body gets before its rate counts (``limits``).
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -120,6 +124,9 @@ def create_app(service: Service) -> FastAPI:
     app.add_exception_handler(TensorBayError, on_tensorbay_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
+    # Outermost last: request id, then body limits, then authentication, then the routes.
+    app.add_middleware(AuthenticateFirst, service=service, prefix=API_PREFIX)
+    app.add_middleware(BodyGuard, limited_prefix=API_PREFIX, timeout=request_timeout)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", include_in_schema=False)

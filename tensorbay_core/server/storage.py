@@ -30,6 +30,9 @@ from ..storage.local import LocalProvider
 
 REFRESH_AFTER = 1.0
 DENIED = "the signed URL is invalid or has expired"
+#: Uploads written at once. They wait on the client, so they get threads of their own:
+#: slow uploads can never take the threads the API and ``/healthz`` run on.
+UPLOAD_SLOTS = 32
 
 
 class SignedStorage:
@@ -121,6 +124,7 @@ class RequestBody(io.RawIOBase):
 def storage_router(service: Service) -> APIRouter:
     """``GET``/``HEAD`` and ``PUT`` of ``/storage/{key}`` for signed URLs."""
     signed = SignedStorage(service)
+    uploads = anyio.CapacityLimiter(UPLOAD_SLOTS)
     router = APIRouter(include_in_schema=False)
 
     @router.api_route("/{key:path}", methods=["GET", "HEAD"])
@@ -139,7 +143,7 @@ def storage_router(service: Service) -> APIRouter:
     async def put_object(key: str, request: Request) -> dict[str, Any]:
         provider, key = await run_in_threadpool(signed.verify, key, "PUT", dict(request.query_params))
         stream = io.BufferedReader(RequestBody(request.stream().__aiter__()), buffer_size=1 << 20)
-        stored = await anyio.to_thread.run_sync(provider.put_stream, stream, key)
+        stored = await anyio.to_thread.run_sync(provider.put_stream, stream, key, limiter=uploads)
         return {"key": stored.path, "size": stored.size, "etag": stored.etag}
 
     return router

@@ -19,6 +19,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,12 @@ class GasServer:
         self.kill()
         raise RuntimeError(f"gas serve did not answer within {START_TIMEOUT} s:\n{self.log_text()[-3000:]}")
 
+    @property
+    def pid(self) -> int:
+        """The process id of the running server."""
+        assert self._process is not None and self._process.poll() is None, "the server is not running"
+        return self._process.pid
+
     def kill(self) -> None:
         """kill -9 the server (no clean shutdown)."""
         if self._process is not None and self._process.poll() is None:
@@ -154,6 +161,21 @@ class GasServer:
     def log_text(self) -> str:
         """Everything the server wrote to stdout and stderr so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextmanager
+def own_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *extra_args: str, local_root: Path | None = None
+) -> Iterator[GasServer]:
+    """A ``gas serve`` of the caller's own, on SQLite, started with ``extra_args``; stopped after."""
+    home = tmp_path_factory.mktemp(f"{name}-home")
+    root = local_root or tmp_path_factory.mktemp(f"{name}-roots")
+    server = GasServer("sqlite:///" + str(home / "gas.db"), home, root, extra_args=extra_args)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
