@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import os
 
 import click
 
@@ -10,6 +10,12 @@ from ..server.limits import MIN_BODY_RATE, REQUEST_TIMEOUT
 from ..server.team import HOME_ENV, database_url, load_storage_spec, server_home
 
 DB_ENV = "TENSORBAY_DB"
+
+
+def private_files() -> None:
+    """Files and directories this process creates are its own only (0600/0700): the server
+    home holds the database and the secret key, and stored objects are users' data."""
+    os.umask(0o077)
 
 
 def home_option(function: click.decorators.FC) -> click.decorators.FC:
@@ -83,23 +89,23 @@ def serve(
     import uvicorn
 
     from ..server import create_app, team_service
-    from ..server.app import RedactSignatures
     from ..server.limits import GuardedH11Protocol
+    from ..server.logs import configure_logging
 
+    private_files()
+    configure_logging(log_level)
     home = server_home(home)
     url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     spec = load_storage_spec(default_storage) if default_storage else None
     service = team_service(database_url(db, home), home, url, spec, local_root)
     service.default_storage.check_connection()
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in ("uvicorn.access", "uvicorn.error", "tensorbay"):
-        logging.getLogger(name).addFilter(RedactSignatures())
     click.echo(f"gas serve: {url}/api/v1 (home {home})", err=True)
     uvicorn.run(
         create_app(service, request_timeout),
         host=host,
         port=port,
         log_level=log_level,
+        log_config=None,  # uvicorn's records go to the one filtered handler (server.logs)
         timeout_keep_alive=30,
         limit_concurrency=max_connections,
         http=GuardedH11Protocol.with_timeout(request_timeout),

@@ -139,17 +139,3 @@ def create_app(service: Service, request_timeout: float = REQUEST_TIMEOUT) -> Fa
     app.include_router(storage_router(service), prefix=STORAGE_ROUTE)
     return app
 
-
-class RedactSignatures(logging.Filter):
-    """Hides URL signatures (ours and cloud providers') in log lines such as the access log."""
-
-    PATTERN = re.compile(r"((?:signature|sig|x-amz-signature|x-amz-credential)=)[^&\s\"']+", re.IGNORECASE)
-
-    def _redact(self, value: Any) -> Any:
-        return self.PATTERN.sub(r"\1***", value) if isinstance(value, str) else value
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(self._redact(arg) for arg in record.args)
-        return True

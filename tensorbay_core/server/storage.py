@@ -27,6 +27,7 @@ from ..service import Service
 from ..service.store import storage_configs
 from ..storage import create_provider
 from ..storage.local import LocalProvider
+from ..storage.provider import MAX_SIGNED_SECONDS
 
 REFRESH_AFTER = 1.0
 DENIED = "the signed URL is invalid or has expired"
@@ -86,6 +87,8 @@ class SignedStorage:
             if provider is None or query.get("method", "").upper() != method:
                 raise PermissionDenied(DENIED)
             expires = int(query.get("expires", ""))
+            if expires > time.time() + MAX_SIGNED_SECONDS:
+                raise PermissionDenied(DENIED)  # signed for longer than any URL may live
             return provider, provider.verify_signed(key, method, expires, query.get("signature", ""))
         except (TensorBayError, ValueError):
             raise PermissionDenied(DENIED) from None

@@ -66,7 +66,7 @@ def team_service(
     Local configs are confined to ``local_roots``, which may not overlap ``home`` (it holds
     the database, the secret key and the default storage).
     """
-    os.makedirs(home, exist_ok=True)
+    os.makedirs(home, mode=0o700, exist_ok=True)
     roots = tuple(os.path.realpath(r) for r in local_roots)
     real_home = os.path.realpath(home)
     for root in roots:

@@ -149,14 +149,36 @@ class GasServer:
         if self._service is not None:
             self._service.store.dispose()
 
-    def new_user(self, name: str | None = None) -> str:
-        """Create a user in the server's database and return a new access key for it."""
+    def _team(self) -> Any:
+        """The server's service, opened in the test process on the same database and home."""
         if self._service is None:
             from tensorbay_core.server import team_service
 
             self._service = team_service(self.db_url, str(self.home))
+        return self._service
+
+    def new_user(self, name: str | None = None) -> str:
+        """Create a user in the server's database and return a new access key for it."""
+        service = self._team()
         name = name or f"user-{uuid.uuid4().hex[:12]}"
-        return str(self._service.create_access_key(self._service.create_user(name)))
+        return str(service.create_access_key(service.create_user(name)))
+
+    def stored_values(self, user_name: str, config_name: str) -> dict[str, Any]:
+        """A user's storage config as the server stores it, secrets unsealed (what an
+        attacker holding the server's secret key would see)."""
+        from sqlalchemy import select
+
+        from tensorbay_core.service.store import storage_configs
+
+        service = self._team()
+        owner = service.user_id(user_name)
+        with service.store.read() as conn:
+            row = conn.execute(
+                select(storage_configs).where(
+                    storage_configs.c.owner_id == owner, storage_configs.c.name == config_name
+                )
+            ).one()
+        return dict(service.box.open(row.sealed_values))
 
     def log_text(self) -> str:
         """Everything the server wrote to stdout and stderr so far."""

@@ -33,8 +33,6 @@ DENIED_CODES = frozenset({"AccessDenied", "AllAccessDisabled", "AccountProblem"}
 MISSING_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
 #: s3fs reads what follows this in a path as a version id, so no key may contain it.
 VERSION_MARK = "?versionId="
-#: SigV4 presigned URLs live at most seven days.
-MAX_SIGNED_SECONDS = 7 * 24 * 3600
 #: CopyObject copies objects up to 5 GiB in one request; larger ones go through s3fs.
 SINGLE_COPY_LIMIT = 5 * 2**30
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -241,8 +239,6 @@ class S3Provider(StorageProvider):
         """A presigned GET or PUT URL. A PUT URL takes the body as is (no extra signed headers)."""
         method = check_signing(method, expires)
         key = clean_key(key)
-        if expires > MAX_SIGNED_SECONDS:
-            raise InvalidArgument(f"S3 signs URLs for at most {MAX_SIGNED_SECONDS} seconds, not {expires}")
         action = "get_object" if method == "GET" else "put_object"
         try:
             return str(self.filesystem().url(self.fs_path(key), expires=expires, client_method=action))
