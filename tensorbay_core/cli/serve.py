@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
 from ..server.limits import MIN_BODY_RATE, REQUEST_TIMEOUT
 from ..server.team import HOME_ENV, database_url, load_storage_spec, server_home
+from ..storage import egress
 
 DB_ENV = "TENSORBAY_DB"
+ALLOW_ENV = "TENSORBAY_ALLOW_ENDPOINTS"
+
+
+def _allowed_endpoints(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[egress.AllowedEndpoint, ...]:
+    try:
+        return tuple(egress.AllowedEndpoint.parse(value) for value in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _admin_endpoints(db_url: str, spec: dict[str, Any] | None) -> list[egress.AllowedEndpoint]:
+    """What the admin's own settings name: the database's host and the default storage's
+    endpoint are reachable whatever their address."""
+    from sqlalchemy.engine import make_url
+
+    found = []
+    db_host = make_url(db_url).host
+    if db_host:
+        found.append(egress.AllowedEndpoint.parse(db_host))
+    endpoint = (spec or {}).get("endpoint")
+    if isinstance(endpoint, str) and endpoint:
+        try:
+            found.append(egress.AllowedEndpoint.parse(endpoint))
+        except ValueError:
+            raise click.BadParameter(f"the endpoint of --default-storage: {endpoint!r}") from None
+    return found
 
 
 def private_files() -> None:
@@ -56,6 +86,16 @@ def db_option(function: click.decorators.FC) -> click.decorators.FC:
     help="a directory users' local storage configs may use (repeatable; default: none)",
 )
 @click.option(
+    "--allow-endpoint",
+    "allow_endpoints",
+    multiple=True,
+    envvar=ALLOW_ENV,
+    callback=_allowed_endpoints,
+    metavar="HOST[:PORT]",
+    help="a storage endpoint on a loopback, private or link-local address that configs may "
+    f"reach (repeatable; ${ALLOW_ENV} holds several, space-separated). Public addresses need none",
+)
+@click.option(
     "--max-connections",
     default=1000,
     show_default=True,
@@ -81,6 +121,7 @@ def serve(
     public_url: str | None,
     default_storage: str | None,
     local_root: tuple[str, ...],
+    allow_endpoints: tuple[egress.AllowedEndpoint, ...],
     max_connections: int,
     request_timeout: float,
     log_level: str,
@@ -97,7 +138,9 @@ def serve(
     home = server_home(home)
     url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     spec = load_storage_spec(default_storage) if default_storage else None
-    service = team_service(database_url(db, home), home, url, spec, local_root)
+    db_url = database_url(db, home)
+    egress.install(egress.EgressPolicy([*allow_endpoints, *_admin_endpoints(db_url, spec)]))
+    service = team_service(db_url, home, url, spec, local_root)
     service.default_storage.check_connection()
     click.echo(f"gas serve: {url}/api/v1 (home {home})", err=True)
     uvicorn.run(
@@ -106,6 +149,7 @@ def serve(
         port=port,
         log_level=log_level,
         log_config=None,  # uvicorn's records go to the one filtered handler (server.logs)
+        loop="asyncio",  # uvloop's sockets would bypass the egress policy's audit hook
         timeout_keep_alive=30,
         limit_concurrency=max_connections,
         http=GuardedH11Protocol.with_timeout(request_timeout),

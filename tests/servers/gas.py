@@ -213,7 +213,8 @@ def gas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GasServer]:
         db_url, drop = "sqlite:///" + str(home / "gas.db"), None
     else:
         db_url, drop = pg
-    server = GasServer(db_url, home, tmp_path_factory.getbasetemp())
+    # The storage test servers (moto, Azurite, the OSS server) listen on loopback.
+    server = GasServer(db_url, home, tmp_path_factory.getbasetemp(), ("--allow-endpoint", "127.0.0.1"))
     try:
         server.start()
         yield server
