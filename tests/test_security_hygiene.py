@@ -53,10 +53,11 @@ def test_signed_urls_live_at_most_seven_days(gas_server: GasServer, tmp_path: Pa
 
 
 def test_debug_log_holds_no_signature_token_or_secret(
-    tmp_path_factory: pytest.TempPathFactory, s3_bucket, tmp_path: Path
+    tmp_path_factory: pytest.TempPathFactory, s3_bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("tensorbay_s3")
     token = f"TOKEN-{uuid.uuid4().hex}"
+    monkeypatch.setenv("TENSORBAY_ALLOW_ENDPOINTS", "127.0.0.1")  # moto
     with own_server(tmp_path_factory, "debug-log", "--log-level", "debug") as server:
         key = server.new_user()
         transport = HTTPTransport(server.url, key)

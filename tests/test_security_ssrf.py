@@ -8,6 +8,7 @@ accepts and must accept none.
 
 from __future__ import annotations
 
+import socket
 import socketserver
 import subprocess
 import threading
@@ -329,3 +330,36 @@ def test_allow_endpoint_rejects_nonsense(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode != 0 and "--allow-endpoint" in run.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("kind", ["s3", "oss"])
+def test_errors_do_not_tell_open_from_closed_or_refused(
+    tmp_path_factory: pytest.TempPathFactory, internal: Internal, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Config creation is no port scanner: whatever answers or does not, the message is one."""
+    pytest.importorskip(f"tensorbay_{kind}")
+    closed, refused = free_port(), free_port()
+    monkeypatch.setenv(ALLOW_ENV, f"127.0.0.1:{internal.server_address[1]} 127.0.0.1:{closed}")
+    with own_server(tmp_path_factory, "scan") as server:
+        transport = HTTPTransport(server.url, server.new_user())
+        messages = set()
+        for port in (internal.server_address[1], closed, refused):
+            values = {"endpoint": f"http://127.0.0.1:{port}", "accesskey_id": "AKIA", "accesskey_secret": "s"}
+            with pytest.raises(TensorBayError) as caught:
+                transport.call(
+                    "create_storage_config",
+                    type=kind,
+                    name="probe",
+                    file_path="",
+                    values={**values, "bucket_name": "bkt"},
+                )
+            messages.add((type(caught.value), caught.value.message))
+        log = server.log_text()
+    assert len(messages) == 1, messages
+    assert f"port {refused}" in log and "cannot reach its storage" in log

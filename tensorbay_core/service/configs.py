@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import AlreadyExists, Conflict, InvalidArgument, PermissionDenied
+from ..errors import (
+    AlreadyExists,
+    AuthenticationError,
+    Conflict,
+    InvalidArgument,
+    PermissionDenied,
+    TensorBayError,
+)
 from ..storage import StorageProvider, create_provider
 from .base import ServiceBase, check_name
 from .operations import operation
@@ -31,18 +37,39 @@ class ConfigOps(ServiceBase):
     def _public(self, provider: StorageProvider) -> dict[str, Any]:
         return provider.config.public()
 
-    def _check_local(self, provider: StorageProvider, values: dict[str, Any]) -> None:
-        """Apply the team-mode policy: allowed directories, and the server's endpoint by default."""
-        if self.local_roots is not None:
-            root = os.path.realpath(provider.config.file_path)
-            if not any(root == r or root.startswith(r.rstrip(os.sep) + os.sep) for r in self.local_roots):
-                raise PermissionDenied(
-                    f"local storage config {provider.config.name!r}: this server allows local configs only "
-                    f"under {', '.join(self.local_roots) or '(no directory)'}; an admin can allow more "
-                    "with `gas serve --local-root DIR`"
-                )
-        if self.local_endpoint and not values.get("endpoint"):
-            values["endpoint"] = self.local_endpoint
+    def _prepared(
+        self, user: int, type: str, name: str, file_path: str, values: dict[str, Any]
+    ) -> StorageProvider:
+        """The provider a new config will have: fields validated, team-mode rules applied,
+        a signing key made where the provider signs URLs itself."""
+        provider = create_provider(type, name, file_path, values)
+        values = dict(values)
+        owner = None
+        if self.team is not None and provider.type == "local":
+            with self.store.read() as conn:
+                owner = self._user_name(conn, user)
+            file_path = self.team.local_path(owner, file_path)
+            values = self.team.local_values(values)
+        if any(f.name == "signing_key" for f in provider.fields):
+            if self.team is not None:
+                values["signing_key"] = self.team.signing_key(values)
+            elif not provider.value("signing_key"):
+                values["signing_key"] = secrets.token_urlsafe(32)
+        provider = create_provider(type, name, file_path, values)
+        if self.team is not None and owner is not None:
+            self.team.check_local(provider, owner)
+        return provider
+
+    def _check_reach(self, user: int, provider: StorageProvider) -> None:
+        """The connection check; in team mode, one generic error for storage out of reach."""
+        try:
+            provider.check_connection()
+        except (AuthenticationError, PermissionDenied):
+            raise
+        except TensorBayError as exc:
+            if self.team is None or provider.type == "local":
+                raise
+            raise self.team.unreachable(provider, user, exc) from None
 
     @operation("POST", "/storage-configs")
     def create_storage_config(
@@ -50,14 +77,8 @@ class ConfigOps(ServiceBase):
     ) -> dict[str, Any]:
         """Validate a config, check that it reaches its storage, and save it."""
         check_name("storage config", name)
-        values = dict(values)
-        provider = create_provider(type, name, file_path, values)
-        if provider.type == "local":
-            self._check_local(provider, values)
-        if any(f.name == "signing_key" for f in provider.fields) and not provider.value("signing_key"):
-            values["signing_key"] = secrets.token_urlsafe(32)
-        provider = create_provider(type, name, file_path, values)
-        provider.check_connection()
+        provider = self._prepared(user, type, name, file_path, values)
+        self._check_reach(user, provider)
         with self.store.begin() as conn:
             try:
                 conn.execute(
@@ -87,7 +108,7 @@ class ConfigOps(ServiceBase):
                 .offset(max(offset, 0))
                 .limit(page_limit(limit))
             ).all()
-            configs = [self._public(self._provider_of_row(row)) for row in rows]
+            configs = [self._public(self._provider_of_row(conn, row)) for row in rows]
         return {"configs": configs, "totalCount": total}
 
     @operation("GET", "/storage-configs/{name}")

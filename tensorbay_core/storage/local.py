@@ -10,6 +10,7 @@ gives HMAC-signed, expiring URLs.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import os
@@ -29,6 +30,7 @@ from fsspec.implementations.local import LocalFileSystem
 from ..errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied, StorageError
 from .config import Field, StorageConfig
 from .hookspecs import hookimpl
+from .nofollow import open_nofollow
 from .paths import clean_key, clean_prefix
 from .provider import COPY_CHUNK, ObjectInfo, StorageProvider, check_signing, folder_may_match, listing_start
 
@@ -78,8 +80,12 @@ class LocalProvider(StorageProvider):
         cleaned = clean_key(key, allow_empty=True)
         real = os.path.realpath(os.path.join(self._root, cleaned)) if cleaned else self._root
         if not self._inside(real):
-            raise PermissionDenied(f"{key!r} leads outside the storage root of config {self.config.name!r}")
+            raise self.outside(key)
         return real
+
+    def outside(self, key: str) -> PermissionDenied:
+        """The error for a key whose path leads outside the root."""
+        return PermissionDenied(f"{key!r} leads outside the storage root of config {self.config.name!r}")
 
     @staticmethod
     def _info_of(key: str, st: os.stat_result) -> ObjectInfo:
@@ -160,15 +166,22 @@ class LocalProvider(StorageProvider):
         return self._info_of(key, st)
 
     def open(self, key: str, mode: str = "rb") -> IO[bytes]:
+        """Open an object to read, following no symlink: not one that leads outside the
+        root, and not one swapped in after ``fs_path`` resolved the path (``PermissionDenied``)."""
         key = clean_key(key)
         if mode != "rb":
             raise InvalidArgument("local objects open only to read; write with put_stream or put_file")
+        path = self.fs_path(key)
         try:
-            return open(self.fs_path(key), "rb")
-        except IsADirectoryError:
-            raise self.not_a_file(key) from None
+            fd = open_nofollow(path)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise self.outside(key) from None
             raise self.translate_error(exc, key) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise self.not_a_file(key)
+        return os.fdopen(fd, "rb")
 
     def _atomic_write(self, key: str, write: Callable[[str], Any]) -> ObjectInfo:
         """Write through ``write(tmp)`` into a hidden file, then rename it to ``key``."""

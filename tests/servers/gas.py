@@ -2,9 +2,10 @@
 
 ``gas_server`` (session) yields a ``GasServer``: ``.url``, ``.storage_url``, ``.home``,
 ``.db_url``, ``.new_user(name) -> access key``, ``.restart()`` (kill -9, start again on the
-same port and database), ``.kill()``, ``.log_text()``. Users' local storage configs may use
-any directory under pytest's base temp dir (so ``tmp_path`` works); the server home is
-elsewhere, because local configs may never reach it.
+same port and database), ``.kill()``, ``.log_text()``. pytest's base temp dir is the local
+root, so a user's local area is ``<basetemp>/<user name>``: a user named after a test's
+``tmp_path`` (``new_user(tmp_path.name)``) may put local configs anywhere in ``tmp_path``.
+The server home is elsewhere, because local configs may never reach it.
 """
 
 from __future__ import annotations
