@@ -100,3 +100,10 @@ def test_a_name_with_a_trailing_newline_is_refused(api: Api) -> None:
     with pytest.raises(InvalidArgument):
         check_name("dataset", "trailing\n")
     assert check_name("dataset", f"ok-{uuid.uuid4().hex[:6]}.v1")
+
+
+def test_integers_beyond_the_database_columns_are_refused(api: Api) -> None:
+    # draft numbers are INTEGER columns: 2**31 made PostgreSQL fail the query (a 500)
+    assert_names_field(api.send("GET", f"/datasets/ds/drafts/{2**31}"), "draft_number")
+    assert_names_field(api.send("GET", "/datasets/ds/segments", draft_number=2**63 - 2), "draft_number")
+    assert api.send("GET", f"/datasets/ds/drafts/{2**31 - 1}").status_code == 404

@@ -23,20 +23,25 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, Se
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.json_schema import JsonDict
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import AuthenticationError, InvalidArgument
 from ..service import OPERATIONS, Operation, Service
+from ..service.base import NAME_RE
 
 QUERY_METHODS = ("GET", "DELETE")
 TOKEN_HEADER = "X-Token"
 #: Where ``AuthenticateFirst`` leaves the authenticated user's id in the request scope's state.
 USER_STATE = "tensorbay_user"
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Integer parameters (draft numbers, ids, offsets) meet INTEGER columns: 32 bits on PostgreSQL.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 #: Entries a list or dict parameter may hold: the service's batch size.
 MAX_ITEMS = 1000
 #: How deep JSON values (labels, catalogs, notes) may nest; real ones need a handful of levels.
 MAX_DEPTH = 32
+#: Dataset and config names, as a JSON Schema pattern (anchored: JSON Schema searches).
+NAME_PATTERN = f"^{NAME_RE.pattern}$"
 #: NUL (PostgreSQL cannot store it) and lone surrogates (no encoding can write them).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -75,14 +80,74 @@ def check_value(name: str, value: Any) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
+#: What the creating operations create, and where their answer names it. They become OpenAPI
+#: links to every operation taking that thing, so a stateful client (Schemathesis) chains
+#: calls on real datasets, configs and drafts instead of random names.
+PRODUCERS = {
+    "create_dataset": ("dataset", "/name"),
+    "create_storage_config": ("config", "/name"),
+    "create_draft": ("draft", "/number"),
+}
+
+
+def _consumed(op: Operation, param: str) -> str | None:
+    """What a parameter of ``op`` names: "dataset", "config", "draft" or None."""
+    if param == "name":
+        if op.path.startswith("/datasets/{name}"):
+            return "dataset"
+        return "config" if op.path.startswith("/storage-configs/{name}") else None
+    return {"dataset": "dataset", "config_name": "config", "draft_number": "draft"}.get(param)
+
+
+def _names_resource(op: Operation, param: str) -> bool:
+    """Whether a parameter is a dataset or config name (one ``check_name`` accepts)."""
+    made = PRODUCERS.get(op.name, ("", ""))[0] in ("dataset", "config") and param == "name"
+    return made or _consumed(op, param) in ("dataset", "config")
+
+
+def _where(op: Operation, param: str) -> str:
+    if param in op.path_params:
+        return "path"
+    return "query" if op.method in QUERY_METHODS else "body"
+
+
+def openapi_links(producer: Operation, operations: dict[str, Operation]) -> dict[str, Any]:
+    """The OpenAPI links from ``producer``'s answer to each operation that takes what it makes."""
+    if producer.name not in PRODUCERS:
+        return {}
+    kind, pointer = PRODUCERS[producer.name]
+    links: dict[str, Any] = {}
+    for target in operations.values():
+        params: dict[str, str] = {}
+        body: dict[str, str] = {}
+        for param in (p.name for p in target.params):
+            if _consumed(target, param) == kind:
+                value = f"$response.body#{pointer}"
+            elif kind == "draft" and _consumed(target, param) == "dataset":
+                value = "$request.path.dataset"  # the draft's dataset
+            else:
+                continue
+            where = _where(target, param)
+            if where == "body":
+                body[param] = value
+            else:
+                params[f"{where}.{param}"] = value
+        if params or body:
+            link: dict[str, Any] = {"operationId": target.name, "parameters": params}
+            if body:
+                link["requestBody"] = body
+            links[target.name] = link
+    return links
+
+
 def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
 
 
 def _int_limits(annotation: Any) -> tuple[int | None, int | None]:
-    """Integers are bounded to 64 bits, which is what the database stores: ``(ge, le)``."""
+    """Integers are bounded to what the database compares them with: ``(ge, le)``."""
     if annotation is int or int in typing.get_args(annotation):
-        return INT64_MIN, INT64_MAX
+        return INT_MIN, INT_MAX
     return None, None
 
 
@@ -111,17 +176,20 @@ class OperationRoute:
             annotation = hints[param.name]
             value = ... if param.default is inspect.Parameter.empty else param.default
             ge, le = _int_limits(annotation)
+            # Documented, not enforced here (check_name words the error): lets clients and
+            # test generators produce names the service accepts.
+            extra: JsonDict | None = {"pattern": NAME_PATTERN} if _names_resource(op, param.name) else None
             if param.name in op.path_params:
-                default: Any = Path(ge=ge, le=le)
+                default: Any = Path(ge=ge, le=le, json_schema_extra=extra)
             elif op.method in QUERY_METHODS:
                 if not _is_scalar(annotation):
                     raise TypeError(
                         f"operation {op.name}: {param.name} ({annotation}) cannot travel in a query string; "
                         "declare the operation with POST, PUT or PATCH"
                     )
-                default = Query(value, ge=ge, le=le)
+                default = Query(value, ge=ge, le=le, json_schema_extra=extra)
             else:
-                body_fields[param.name] = (annotation, Field(value, ge=ge, le=le))
+                body_fields[param.name] = (annotation, Field(value, ge=ge, le=le, json_schema_extra=extra))
                 continue
             params.append(_keyword(param.name, annotation, default))
         self.body_fields = list(body_fields)
@@ -154,6 +222,12 @@ class OperationRoute:
         """Register the route."""
         doc = inspect.getdoc(self.op.function) or ""
         no_content = self.returns is type(None)
+        responses: dict[int | str, dict[str, Any]] = {
+            "default": {"model": ErrorBody, "description": "an error: its code and message"}
+        }
+        links = openapi_links(self.op, OPERATIONS)
+        if links:
+            responses[200] = {"links": links}
         router.add_api_route(
             self.op.path,
             self.endpoint(),
@@ -164,7 +238,7 @@ class OperationRoute:
             tags=[self.op.path.strip("/").split("/", 1)[0]],
             response_model=None if no_content else self.returns,
             status_code=204 if no_content else 200,
-            responses={"default": {"model": ErrorBody, "description": "an error: its code and message"}},
+            responses=responses,
         )
 
 
