@@ -31,7 +31,7 @@ def _admin_endpoints(db_url: str, spec: dict[str, Any] | None) -> list[egress.Al
 
     found = []
     db_host = make_url(db_url).host
-    if db_host:
+    if db_host and not db_host.startswith("/"):  # a directory: PostgreSQL's Unix socket
         found.append(egress.AllowedEndpoint.parse(db_host))
     endpoint = (spec or {}).get("endpoint")
     if isinstance(endpoint, str) and endpoint:
