@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,12 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def gas(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> GAS:
-    """A GAS with a fresh namespace: its own TENSORBAY_HOME, or its own user on `gas serve`."""
+    """A GAS with a fresh namespace: its own TENSORBAY_HOME, or its own user on `gas serve`
+    (named after ``tmp_path``, which is therefore the user's local area)."""
     if mode == "embedded":
         return GAS("Accesskey-embedded", home=str(tmp_path / "home"))
     server = request.getfixturevalue("gas_server")
-    return GAS(server.new_user(f"user-{uuid.uuid4().hex[:12]}"), url=server.url)
+    return GAS(server.new_user(tmp_path.name), url=server.url)
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def test_every_operation_is_classified() -> None:
 
 @pytest.mark.parametrize("op", sorted(name for name, op in OPERATIONS.items() if names_of(op)))
 def test_outsider_gets_not_found(gas_server, tmp_path: Path, op: str) -> None:
-    owner = HTTPTransport(gas_server.url, gas_server.new_user())
+    owner = HTTPTransport(gas_server.url, gas_server.new_user(tmp_path.name))
     outsider = HTTPTransport(gas_server.url, gas_server.new_user())
     bucket = tmp_path / "bucket"
     build_world(owner, bucket)
@@ -142,15 +142,16 @@ def test_outsider_gets_not_found(gas_server, tmp_path: Path, op: str) -> None:
 
 
 def test_lists_and_names_are_per_user(gas_server, tmp_path: Path) -> None:
-    owner = HTTPTransport(gas_server.url, gas_server.new_user())
-    outsider = HTTPTransport(gas_server.url, gas_server.new_user())
+    owner = HTTPTransport(gas_server.url, gas_server.new_user(tmp_path.name))
+    outsider_name = f"{tmp_path.name}-outsider"
+    outsider = HTTPTransport(gas_server.url, gas_server.new_user(outsider_name))
     build_world(owner, tmp_path / "bucket")
     assert owner.call("list_dataset_names")["names"] == ["ds"]
     assert outsider.call("list_dataset_names") == {"names": [], "totalCount": 0}
     assert outsider.call("list_storage_configs") == {"configs": [], "totalCount": 0}
-    # the same names are free for another user, and stay separate
-    other_bucket = tmp_path / "other"
-    other_bucket.mkdir()
+    # the same names are free for another user (in its own local area), and stay separate
+    other_bucket = gas_server.local_root / outsider_name / "other"
+    other_bucket.mkdir(parents=True)
     outsider.call("create_storage_config", type="local", name="cfg", file_path=str(other_bucket), values={})
     outsider.call("create_dataset", name="ds")
     assert owner.call("get_storage_config", name="cfg")["filePath"] == str(tmp_path / "bucket")

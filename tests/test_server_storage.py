@@ -17,7 +17,6 @@ from tensorbay_core.errors import PermissionDenied
 from tensorbay_core.storage import create_provider
 from tensorbay_core.storage.local import LocalProvider
 
-SIGNING_KEY = "test-signing-key-0123456789"
 CONTENT = b"object bytes \x00\x01\x02" * 100
 
 
@@ -31,25 +30,25 @@ def bucket(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def transport(gas_server, bucket: Path) -> HTTPTransport:
-    """A user with a local config ``cfg`` on ``bucket`` whose signing key the test knows."""
-    transport = HTTPTransport(gas_server.url, gas_server.new_user())
-    transport.call(
-        "create_storage_config",
-        type="local",
-        name="cfg",
-        file_path=str(bucket),
-        values={"signing_key": SIGNING_KEY},
-    )
+def transport(gas_server, bucket: Path, tmp_path: Path) -> HTTPTransport:
+    """A user (whose local area is ``tmp_path``) with a local config ``cfg`` on ``bucket``."""
+    transport = HTTPTransport(gas_server.url, gas_server.new_user(tmp_path.name))
+    transport.call("create_storage_config", type="local", name="cfg", file_path=str(bucket), values={})
     return transport
 
 
-def signed(gas_server, bucket: Path, key: str, method: str, deadline: int) -> str:
+@pytest.fixture
+def signing_key(gas_server, transport: HTTPTransport, tmp_path: Path) -> str:
+    """The key the server made for ``cfg``, read from its database."""
+    return str(gas_server.stored_values(tmp_path.name, "cfg")["signing_key"])
+
+
+def signed(signing_key: str, bucket: Path, key: str, method: str, deadline: int) -> str:
     """A URL signed with the config's key, as someone holding that key could make it (any key text)."""
-    provider = create_provider("local", "cfg", str(bucket), {"signing_key": SIGNING_KEY})
+    provider = create_provider("local", "cfg", str(bucket), {"signing_key": signing_key})
     assert isinstance(provider, LocalProvider)
     signature = hmac.new(
-        SIGNING_KEY.encode(), f"{method}\n{deadline}\n{key}".encode(), hashlib.sha256
+        signing_key.encode(), f"{method}\n{deadline}\n{key}".encode(), hashlib.sha256
     ).hexdigest()
     query = urlencode(
         {"method": method, "expires": deadline, "kid": provider.key_id(), "signature": signature}
@@ -112,10 +111,10 @@ def test_signature_is_bound_to_the_key(transport: HTTPTransport, bucket: Path) -
     assert requests.get(url.replace("dir/obj.bin", "dir/other.bin"), timeout=30).status_code == 403
 
 
-def test_expired_url_is_refused(gas_server, transport: HTTPTransport, bucket: Path) -> None:
-    fresh = signed(gas_server, bucket, "dir/obj.bin", "GET", int(time.time()) + 600)
+def test_expired_url_is_refused(gas_server, signing_key: str, bucket: Path) -> None:
+    fresh = signed(signing_key, bucket, "dir/obj.bin", "GET", int(time.time()) + 600)
     assert raw_request(gas_server, "GET", fresh) == (200, CONTENT)
-    expired = signed(gas_server, bucket, "dir/obj.bin", "GET", int(time.time()) - 1)
+    expired = signed(signing_key, bucket, "dir/obj.bin", "GET", int(time.time()) - 1)
     status, body = raw_request(gas_server, "GET", expired)
     assert status == 403 and CONTENT not in body
 
@@ -153,14 +152,14 @@ def test_get_url_does_not_write(transport: HTTPTransport, bucket: Path) -> None:
 @pytest.mark.parametrize(
     "key", ["../outside.txt", "dir/../../outside.txt", "%2e%2e/outside.txt", "/etc/hostname"]
 )
-def test_dot_dot_never_escapes_the_root(gas_server, transport: HTTPTransport, bucket: Path, key: str) -> None:
+def test_dot_dot_never_escapes_the_root(gas_server, signing_key: str, bucket: Path, key: str) -> None:
     outside = bucket.parent / "outside.txt"
     deadline = int(time.time()) + 600
     for method in ("GET", "PUT"):
         status, body = raw_request(
             gas_server,
             method,
-            signed(gas_server, bucket, key, method, deadline),
+            signed(signing_key, bucket, key, method, deadline),
             b"escaped" if method == "PUT" else None,
         )
         assert status in (403, 404), (method, status, body)
@@ -169,16 +168,16 @@ def test_dot_dot_never_escapes_the_root(gas_server, transport: HTTPTransport, bu
     assert not (bucket.parent.parent / "outside.txt").exists()
 
 
-def test_symlink_out_of_the_root_is_refused(gas_server, transport: HTTPTransport, bucket: Path) -> None:
+def test_symlink_out_of_the_root_is_refused(gas_server, signing_key: str, bucket: Path) -> None:
     (bucket / "link.txt").symlink_to(bucket.parent / "outside.txt")
     status, body = raw_request(
-        gas_server, "GET", signed(gas_server, bucket, "link.txt", "GET", int(time.time()) + 600)
+        gas_server, "GET", signed(signing_key, bucket, "link.txt", "GET", int(time.time()) + 600)
     )
     assert status == 403 and b"outside the root" not in body
 
 
 def test_local_configs_stay_in_the_allowed_roots(gas_server, tmp_path: Path) -> None:
-    transport = HTTPTransport(gas_server.url, gas_server.new_user())
+    transport = HTTPTransport(gas_server.url, gas_server.new_user(tmp_path.name))
     for forbidden in (str(gas_server.home), str(gas_server.home / "storage"), "/etc"):
         with pytest.raises(PermissionDenied, match="--local-root"):
             transport.call("create_storage_config", type="local", name="x", file_path=forbidden, values={})
@@ -186,7 +185,7 @@ def test_local_configs_stay_in_the_allowed_roots(gas_server, tmp_path: Path) -> 
 
 
 def test_local_config_gets_the_server_endpoint(gas_server, tmp_path: Path) -> None:
-    transport = HTTPTransport(gas_server.url, gas_server.new_user())
+    transport = HTTPTransport(gas_server.url, gas_server.new_user(tmp_path.name))
     config = transport.call(
         "create_storage_config", type="local", name="x", file_path=str(tmp_path), values={}
     )

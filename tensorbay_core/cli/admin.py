@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import TensorBayError
-from .serve import db_option, home_option
+from .serve import db_option, home_option, private_files
 
 if TYPE_CHECKING:
     from ..service import Service
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 def _service(db: str | None, home: str | None) -> Service:
     from ..server.team import database_url, server_home, team_service
 
+    private_files()  # the admin command may be the one that creates the home and database
     home = server_home(home)
     return team_service(database_url(db, home), home)
 

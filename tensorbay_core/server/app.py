@@ -26,8 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..errors import TensorBayError
 from ..service import Service
-from .api import api_router
+from .api import AuthenticateFirst, api_router
 from .idempotency import IdempotencyMiddleware
+from .limits import REQUEST_TIMEOUT, TOO_LARGE, BodyGuard
 from .storage import storage_router
 from .team import STORAGE_ROUTE
 
@@ -36,8 +37,8 @@ THREADS = 128
 
 logger = logging.getLogger("tensorbay.server")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-_HTTP_CODES = {404: "ResourceNotExist", 405: "MethodNotAllowed"}
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+_HTTP_CODES = {404: "ResourceNotExist", 405: "MethodNotAllowed", 408: "RequestTimeout", 413: TOO_LARGE}
 
 
 class RequestIdMiddleware:
@@ -51,7 +52,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -93,8 +94,11 @@ def _http_response(exc: HTTPException) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-def create_app(service: Service) -> FastAPI:
-    """The ``gas serve`` application over ``service``."""
+def create_app(service: Service, request_timeout: float = REQUEST_TIMEOUT) -> FastAPI:
+    """The ``gas serve`` application over ``service``.
+
+    ``request_timeout``: the grace a request body gets before its rate counts (``limits``).
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -121,7 +125,11 @@ def create_app(service: Service) -> FastAPI:
     app.add_exception_handler(TensorBayError, on_tensorbay_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
+    # Outermost last: request id, then body limits, then authentication, then replays of
+    # retried requests, then the routes.
     app.add_middleware(IdempotencyMiddleware, service=service, prefix=API_PREFIX)
+    app.add_middleware(AuthenticateFirst, service=service, prefix=API_PREFIX)
+    app.add_middleware(BodyGuard, limited_prefix=API_PREFIX, timeout=request_timeout)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
@@ -134,17 +142,3 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(storage_router(service), prefix=STORAGE_ROUTE)
     return app
 
-
-class RedactSignatures(logging.Filter):
-    """Hides URL signatures (ours and cloud providers') in log lines such as the access log."""
-
-    PATTERN = re.compile(r"((?:signature|sig|x-amz-signature|x-amz-credential)=)[^&\s\"']+", re.IGNORECASE)
-
-    def _redact(self, value: Any) -> Any:
-        return self.PATTERN.sub(r"\1***", value) if isinstance(value, str) else value
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(self._redact(arg) for arg in record.args)
-        return True

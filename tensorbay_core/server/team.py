@@ -10,6 +10,7 @@ from ..errors import InvalidConfig
 from ..service import Service
 from ..service.secrets import SecretBox
 from ..service.store import Store
+from ..service.team_policy import TeamPolicy
 from ..storage import StorageProvider, create_provider
 
 HOME_ENV = "TENSORBAY_SERVER_HOME"
@@ -63,20 +64,24 @@ def team_service(
 ) -> Service:
     """The service ``gas serve`` runs: schema created, secret key loaded (or made 0600).
 
-    Local configs are confined to ``local_roots``, which may not overlap ``home`` (it holds
-    the database, the secret key and the default storage).
+    Each user's local configs are confined to ``<root>/<user name>`` for each of
+    ``local_roots`` (``TeamPolicy``). A root may not overlap ``home`` (it holds the
+    database, the secret key and the default storage), nor another root (one user's area
+    would hold another's).
     """
-    os.makedirs(home, exist_ok=True)
-    roots = tuple(os.path.realpath(r) for r in local_roots)
+    os.makedirs(home, mode=0o700, exist_ok=True)
+    roots = tuple(dict.fromkeys(os.path.realpath(r) for r in local_roots))
     real_home = os.path.realpath(home)
-    for root in roots:
+    for i, root in enumerate(roots):
         if _overlaps(root, real_home):
             raise InvalidConfig(f"local root {root!r} overlaps the server home {real_home!r}; choose another")
+        for other in roots[i + 1 :]:
+            if _overlaps(root, other):
+                raise InvalidConfig(f"local roots {root!r} and {other!r} overlap; give only one of them")
     box = SecretBox.from_env_or_file(os.path.join(home, "secret.key"))
     storage_url = public_url.rstrip("/") + STORAGE_ROUTE
     service = Service(Store(db_url), box, _default_storage(home, box, storage_url, default_storage))
-    service.local_roots = roots
-    service.local_endpoint = storage_url
+    service.team = TeamPolicy(roots, storage_url)
     return service
 
 

@@ -14,15 +14,18 @@ from ..storage.paths import join_key
 from .listings import OpenListings
 from .objects import Area, WrittenHere
 from .secrets import SecretBox
-from .store import Store, branches, commits, datasets, drafts, storage_configs
+from .store import Store, branches, commits, datasets, drafts, storage_configs, users
+from .team_policy import TeamPolicy
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+#: A whole name (``fullmatch``: ``$`` alone would let a trailing newline through). ASCII only,
+#: so no surrogate or other character that cannot be stored or encoded gets in.
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 DEFAULT_BRANCH = "main"
 
 
 def check_name(kind: str, name: str) -> str:
     """Dataset and config names: letters, digits, ``_ . -``; at most 128 characters."""
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise InvalidArgument(
             f"invalid {kind} name {name!r}: use 1-128 letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"
@@ -33,10 +36,8 @@ def check_name(kind: str, name: str) -> str:
 class ServiceBase:
     """State every part of the service shares."""
 
-    #: Team-mode policy for ``local`` configs, set by ``gas serve``: the directories they may
-    #: use (None: any) and the endpoint given to a config that names none.
-    local_roots: tuple[str, ...] | None = None
-    local_endpoint: str = ""
+    #: Team mode's rules (per-user local areas, ...), set by ``gas serve``; None when embedded.
+    team: TeamPolicy | None = None
 
     def __init__(self, store: Store, box: SecretBox, default_storage: StorageProvider) -> None:
         self.store = store
@@ -61,15 +62,23 @@ class ServiceBase:
             )
         return row
 
-    def _provider_of_row(self, row: Row[Any]) -> StorageProvider:
+    def _provider_of_row(self, conn: Connection, row: Row[Any]) -> StorageProvider:
         with self._providers_lock:
             provider = self._providers.get(row.id)
             if provider is None:
                 provider = create_provider(
                     row.type, row.name, row.file_path, self.box.open(row.sealed_values)
                 )
+                if self.team is not None and provider.type == "local":
+                    # Every build: the directory may be a symlink by now, or its root gone.
+                    self.team.check_local(provider, self._user_name(conn, row.owner_id))
                 self._providers[row.id] = provider
             return provider
+
+    @staticmethod
+    def _user_name(conn: Connection, user: int) -> str:
+        """A user's name (their local area's directory name in team mode)."""
+        return str(conn.execute(select(users.c.name).where(users.c.id == user)).scalar_one())
 
     def _forget_provider(self, config_id: int) -> None:
         with self._providers_lock:
@@ -78,7 +87,7 @@ class ServiceBase:
     def provider_for_config(self, user: int, name: str) -> StorageProvider:
         """The provider of one of ``user``'s configs."""
         with self.store.read() as conn:
-            return self._provider_of_row(self._config_row(conn, user, name))
+            return self._provider_of_row(conn, self._config_row(conn, user, name))
 
     def _area(self, conn: Connection, ds: Row[Any]) -> Area:
         """Where a dataset's objects go (see ``objects.Area``)."""
@@ -87,7 +96,7 @@ class ServiceBase:
             home = join_key(provider.dataset_prefix, "datasets", ds.uid)
             return Area(provider, None, ds.uid, home, home)
         row = conn.execute(select(storage_configs).where(storage_configs.c.id == ds.config_id)).one()
-        provider = self._provider_of_row(row)
+        provider = self._provider_of_row(conn, row)
         home = join_key(provider.dataset_prefix, ".tensorbay", ds.uid)
         return Area(provider, row.id, ds.uid, home, provider.dataset_prefix)
 

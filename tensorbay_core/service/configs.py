@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import AlreadyExists, Conflict, InvalidArgument, PermissionDenied, TensorBayError
+from ..errors import (
+    AlreadyExists,
+    AuthenticationError,
+    Conflict,
+    InvalidArgument,
+    PermissionDenied,
+    TensorBayError,
+)
 from ..storage import StorageProvider, create_provider
 from .base import check_name
 from .garbage import GarbageOps
@@ -32,12 +38,12 @@ class ConfigOps(GarbageOps):
     def _public(self, provider: StorageProvider) -> dict[str, Any]:
         return {**provider.config.public(), "available": True}
 
-    def _public_row(self, row: Row[Any]) -> dict[str, Any]:
+    def _public_row(self, conn: Connection, row: Row[Any]) -> dict[str, Any]:
         """A stored config as listed. One whose plugin is missing (or broken) is still listed,
         marked unavailable with the reason, and shows no fields: which are secret is
         something only its plugin knows."""
         try:
-            return self._public(self._provider_of_row(row))
+            return self._public(self._provider_of_row(conn, row))
         except TensorBayError as exc:
             return {
                 "name": row.name,
@@ -47,18 +53,39 @@ class ConfigOps(GarbageOps):
                 "problem": exc.message,
             }
 
-    def _check_local(self, provider: StorageProvider, values: dict[str, Any]) -> None:
-        """Apply the team-mode policy: allowed directories, and the server's endpoint by default."""
-        if self.local_roots is not None:
-            root = os.path.realpath(provider.config.file_path)
-            if not any(root == r or root.startswith(r.rstrip(os.sep) + os.sep) for r in self.local_roots):
-                raise PermissionDenied(
-                    f"local storage config {provider.config.name!r}: this server allows local configs only "
-                    f"under {', '.join(self.local_roots) or '(no directory)'}; an admin can allow more "
-                    "with `gas serve --local-root DIR`"
-                )
-        if self.local_endpoint and not values.get("endpoint"):
-            values["endpoint"] = self.local_endpoint
+    def _prepared(
+        self, user: int, type: str, name: str, file_path: str, values: dict[str, Any]
+    ) -> StorageProvider:
+        """The provider a new config will have: fields validated, team-mode rules applied,
+        a signing key made where the provider signs URLs itself."""
+        provider = create_provider(type, name, file_path, values)
+        values = dict(values)
+        owner = None
+        if self.team is not None and provider.type == "local":
+            with self.store.read() as conn:
+                owner = self._user_name(conn, user)
+            file_path = self.team.local_path(owner, file_path)
+            values = self.team.local_values(values)
+        if any(f.name == "signing_key" for f in provider.fields):
+            if self.team is not None:
+                values["signing_key"] = self.team.signing_key(values)
+            elif not provider.value("signing_key"):
+                values["signing_key"] = secrets.token_urlsafe(32)
+        provider = create_provider(type, name, file_path, values)
+        if self.team is not None and owner is not None:
+            self.team.check_local(provider, owner)
+        return provider
+
+    def _check_reach(self, user: int, provider: StorageProvider) -> None:
+        """The connection check; in team mode, one generic error for storage out of reach."""
+        try:
+            provider.check_connection()
+        except (AuthenticationError, PermissionDenied):
+            raise
+        except TensorBayError as exc:
+            if self.team is None or provider.type == "local":
+                raise
+            raise self.team.unreachable(provider, user, exc) from None
 
     @operation("POST", "/storage-configs")
     def create_storage_config(
@@ -66,14 +93,8 @@ class ConfigOps(GarbageOps):
     ) -> dict[str, Any]:
         """Validate a config, check that it reaches its storage, and save it."""
         check_name("storage config", name)
-        values = dict(values)
-        provider = create_provider(type, name, file_path, values)
-        if provider.type == "local":
-            self._check_local(provider, values)
-        if any(f.name == "signing_key" for f in provider.fields) and not provider.value("signing_key"):
-            values["signing_key"] = secrets.token_urlsafe(32)
-        provider = create_provider(type, name, file_path, values)
-        provider.check_connection()
+        provider = self._prepared(user, type, name, file_path, values)
+        self._check_reach(user, provider)
         with self.store.begin() as conn:
             try:
                 conn.execute(
@@ -103,14 +124,14 @@ class ConfigOps(GarbageOps):
                 .offset(max(offset, 0))
                 .limit(page_limit(limit))
             ).all()
-            configs = [self._public_row(row) for row in rows]
+            configs = [self._public_row(conn, row) for row in rows]
         return {"configs": configs, "totalCount": total}
 
     @operation("GET", "/storage-configs/{name}")
     def get_storage_config(self, user: int, name: str) -> dict[str, Any]:
         """One config, without secrets (marked unavailable if its plugin is missing)."""
         with self.store.read() as conn:
-            return self._public_row(self._config_row(conn, user, name))
+            return self._public_row(conn, self._config_row(conn, user, name))
 
     @operation("DELETE", "/storage-configs/{name}")
     def delete_storage_config(self, user: int, name: str) -> None:

@@ -46,7 +46,7 @@ class DatasetOps(GarbageOps):
             config_id = None
             if config_name:
                 config = self._config_row(conn, user, config_name)
-                self._provider_of_row(config)  # its plugin must be installed to store anything
+                self._provider_of_row(conn, config)  # its plugin must be installed to store anything
                 config_id = config.id
             try:
                 ds_id = inserted_id(

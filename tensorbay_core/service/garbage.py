@@ -49,11 +49,11 @@ class GarbageOps(ServiceBase):
             return found
         with self.store.read() as conn:
             configs = conn.execute(select(storage_configs).where(storage_configs.c.id.in_(wanted))).all()
-        for config in configs:
-            try:
-                found[config.id] = self._provider_of_row(config)
-            except TensorBayError as exc:
-                log.warning("storage config %r is unavailable, its objects stay: %s", config.name, exc)
+            for config in configs:
+                try:
+                    found[config.id] = self._provider_of_row(conn, config)
+                except TensorBayError as exc:
+                    log.warning("storage config %r is unavailable, its objects stay: %s", config.name, exc)
         return found
 
     def _remove(self, rows: list[Row[Any]]) -> int:

@@ -11,6 +11,7 @@ gives HMAC-signed, expiring URLs.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import hmac
 import os
@@ -31,6 +32,7 @@ from ..errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied,
 from .config import Field, StorageConfig
 from .hashing import HashingReader
 from .hookspecs import hookimpl
+from .nofollow import open_nofollow
 from .paths import clean_key, clean_prefix
 from .provider import ObjectInfo, StorageProvider, check_signing, folder_may_match, listing_start
 
@@ -84,7 +86,7 @@ class LocalProvider(StorageProvider):
         cleaned = clean_key(key, allow_empty=True)
         real = os.path.realpath(os.path.join(self._root, cleaned)) if cleaned else self._root
         if not self._inside(real):
-            raise PermissionDenied(f"{key!r} leads outside the storage root of config {self.config.name!r}")
+            raise self.outside(key)
         return real
 
     def place(self, key: str) -> str:
@@ -92,8 +94,12 @@ class LocalProvider(StorageProvider):
         resolved: naming a place needs no I/O)."""
         return f"{self.type}\x1f\x1f{os.path.join(self._root, clean_key(key))}"
 
+    def outside(self, key: str) -> PermissionDenied:
+        """The error for a key whose path leads outside the root."""
+        return PermissionDenied(f"{key!r} leads outside the storage root of config {self.config.name!r}")
+
     @staticmethod
-    def _info_of(key: str, st: os.stat_result) -> ObjectInfo:
+    def info_of(key: str, st: os.stat_result) -> ObjectInfo:
         """The etag is the file's identity and change time: any write, rename-over or
         ``utime`` changes the change time, which no user can set back (unlike the mtime that
         ``cp -p`` and ``rsync -t`` restore)."""
@@ -141,7 +147,7 @@ class LocalProvider(StorageProvider):
                 except OSError:
                     continue  # a dangling symlink, or deleted since the folder was read
                 if stat.S_ISREG(st.st_mode):
-                    yield self._info_of(key, st)
+                    yield self.info_of(key, st)
             else:
                 stack.pop()
                 active.discard(real)
@@ -172,18 +178,25 @@ class LocalProvider(StorageProvider):
             raise self.translate_error(exc, key) from None
         if not stat.S_ISREG(st.st_mode):
             raise self.not_a_file(key)
-        return self._info_of(key, st)
+        return self.info_of(key, st)
 
     def open(self, key: str, mode: str = "rb") -> IO[bytes]:
+        """Open an object to read, following no symlink: not one that leads outside the
+        root, and not one swapped in after ``fs_path`` resolved the path (``PermissionDenied``)."""
         key = clean_key(key)
         if mode != "rb":
             raise InvalidArgument("local objects open only to read; write with put_stream or put_file")
+        path = self.fs_path(key)
         try:
-            return open(self.fs_path(key), "rb")
-        except IsADirectoryError:
-            raise self.not_a_file(key) from None
+            fd = open_nofollow(path)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise self.outside(key) from None
             raise self.translate_error(exc, key) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise self.not_a_file(key)
+        return os.fdopen(fd, "rb")
 
     def _atomic_write(self, key: str, write: Callable[[str], Any]) -> ObjectInfo:
         """Write through ``write(tmp)`` into a hidden file, then rename it to ``key``."""

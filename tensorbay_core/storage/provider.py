@@ -71,13 +71,22 @@ def folder_may_match(folder: str, prefix: str, start_after: str = "") -> bool:
 SIGNED_PUT_HEADERS = {"x-ms-blob-type": "BlockBlob"}
 
 
+#: The longest a signed URL may live: seven days, the most SigV4 allows, for every provider.
+MAX_SIGNED_SECONDS = 7 * 24 * 3600
+
+
 def check_signing(method: str, expires: int) -> str:
-    """The upper-cased ``method`` to sign; ``InvalidArgument`` unless GET/PUT and ``expires > 0``."""
+    """The upper-cased ``method`` to sign; ``InvalidArgument`` unless GET/PUT and
+    ``0 < expires <= MAX_SIGNED_SECONDS`` (a longer lifetime is refused, not shortened)."""
     upper = method.upper() if isinstance(method, str) else ""
     if upper not in SIGN_METHODS:
         raise InvalidArgument(f"cannot sign {method!r}: only GET and PUT URLs can be signed")
     if not isinstance(expires, int) or isinstance(expires, bool) or expires <= 0:
         raise InvalidArgument(f"expires must be a positive number of seconds, not {expires!r}")
+    if expires > MAX_SIGNED_SECONDS:
+        raise InvalidArgument(
+            f"expires may be at most {MAX_SIGNED_SECONDS} seconds (7 days), not {expires}"
+        )
     return upper
 
 

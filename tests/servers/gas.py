@@ -2,9 +2,10 @@
 
 ``gas_server`` (session) yields a ``GasServer``: ``.url``, ``.storage_url``, ``.home``,
 ``.db_url``, ``.new_user(name) -> access key``, ``.restart()`` (kill -9, start again on the
-same port and database), ``.kill()``, ``.log_text()``. Users' local storage configs may use
-any directory under pytest's base temp dir (so ``tmp_path`` works); the server home is
-elsewhere, because local configs may never reach it.
+same port and database), ``.kill()``, ``.log_text()``. pytest's base temp dir is the local
+root, so a user's local area is ``<basetemp>/<user name>``: a user named after a test's
+``tmp_path`` (``new_user(tmp_path.name)``) may put local configs anywhere in ``tmp_path``.
+The server home is elsewhere, because local configs may never reach it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +122,12 @@ class GasServer:
         self.kill()
         raise RuntimeError(f"gas serve did not answer within {START_TIMEOUT} s:\n{self.log_text()[-3000:]}")
 
+    @property
+    def pid(self) -> int:
+        """The process id of the running server."""
+        assert self._process is not None and self._process.poll() is None, "the server is not running"
+        return self._process.pid
+
     def kill(self) -> None:
         """kill -9 the server (no clean shutdown)."""
         if self._process is not None and self._process.poll() is None:
@@ -142,18 +150,55 @@ class GasServer:
         if self._service is not None:
             self._service.store.dispose()
 
-    def new_user(self, name: str | None = None) -> str:
-        """Create a user in the server's database and return a new access key for it."""
+    def _team(self) -> Any:
+        """The server's service, opened in the test process on the same database and home."""
         if self._service is None:
             from tensorbay_core.server import team_service
 
             self._service = team_service(self.db_url, str(self.home))
+        return self._service
+
+    def new_user(self, name: str | None = None) -> str:
+        """Create a user in the server's database and return a new access key for it."""
+        service = self._team()
         name = name or f"user-{uuid.uuid4().hex[:12]}"
-        return str(self._service.create_access_key(self._service.create_user(name)))
+        return str(service.create_access_key(service.create_user(name)))
+
+    def stored_values(self, user_name: str, config_name: str) -> dict[str, Any]:
+        """A user's storage config as the server stores it, secrets unsealed (what an
+        attacker holding the server's secret key would see)."""
+        from sqlalchemy import select
+
+        from tensorbay_core.service.store import storage_configs
+
+        service = self._team()
+        owner = service.user_id(user_name)
+        with service.store.read() as conn:
+            row = conn.execute(
+                select(storage_configs).where(
+                    storage_configs.c.owner_id == owner, storage_configs.c.name == config_name
+                )
+            ).one()
+        return dict(service.box.open(row.sealed_values))
 
     def log_text(self) -> str:
         """Everything the server wrote to stdout and stderr so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextmanager
+def own_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *extra_args: str, local_root: Path | None = None
+) -> Iterator[GasServer]:
+    """A ``gas serve`` of the caller's own, on SQLite, started with ``extra_args``; stopped after."""
+    home = tmp_path_factory.mktemp(f"{name}-home")
+    root = local_root or tmp_path_factory.mktemp(f"{name}-roots")
+    server = GasServer("sqlite:///" + str(home / "gas.db"), home, root, extra_args=extra_args)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +214,8 @@ def gas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GasServer]:
         db_url, drop = "sqlite:///" + str(home / "gas.db"), None
     else:
         db_url, drop = pg
-    server = GasServer(db_url, home, tmp_path_factory.getbasetemp())
+    # The storage test servers (moto, Azurite, the OSS server) listen on loopback.
+    server = GasServer(db_url, home, tmp_path_factory.getbasetemp(), ("--allow-endpoint", "127.0.0.1"))
     try:
         server.start()
         yield server

@@ -9,6 +9,7 @@ every plugin when the core starts.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import threading
 import time
@@ -55,6 +56,28 @@ def azure_error(exc: BaseException) -> Any:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+@functools.cache
+def no_redirect_filesystem() -> type[AzureBlobFileSystem]:
+    """adlfs's filesystem class, made never to follow a redirect.
+
+    azure-core's redirect policy follows a 301/302 on GET and HEAD: an endpoint could
+    answer a read with a redirect to an internal URL, and the server would fetch it.
+    adlfs builds its client without asking, so ``do_connect`` is where redirects go off.
+    (Imported on first use: pluggy imports every plugin at start.)
+    """
+    from adlfs import AzureBlobFileSystem
+    from azure.storage.blob.aio import BlobServiceClient
+
+    class NoRedirectFileSystem(AzureBlobFileSystem):  # type: ignore[misc]
+        def do_connect(self) -> None:
+            # The provider always passes a connection string (see AzureProvider.connection_string).
+            self.service_client = BlobServiceClient.from_connection_string(
+                self.connection_string, permit_redirects=False
+            )
+
+    return NoRedirectFileSystem
 
 
 def listable(key: str) -> bool:
@@ -189,9 +212,7 @@ class AzureProvider(StorageProvider):
         return parse_connection_string(given, case_sensitive_keys=False).get("accountkey")
 
     def make_filesystem(self) -> AzureBlobFileSystem:
-        from adlfs import AzureBlobFileSystem
-
-        return AzureBlobFileSystem(
+        return no_redirect_filesystem()(
             connection_string=self.connection_string(),
             # The provider caches the filesystem; fsspec's cache would share it across configs.
             skip_instance_cache=True,
@@ -219,7 +240,9 @@ class AzureProvider(StorageProvider):
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         transport = RequestsTransport(session=session, session_owner=True)
-        return BlobServiceClient.from_connection_string(self.connection_string(), transport=transport)
+        return BlobServiceClient.from_connection_string(
+            self.connection_string(), transport=transport, permit_redirects=False
+        )
 
     # -- errors ------------------------------------------------------------------------------------
 

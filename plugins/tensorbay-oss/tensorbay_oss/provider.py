@@ -163,7 +163,10 @@ class OSSProvider(StorageProvider):
     def make_filesystem(self) -> OSSFileSystem:
         from ossfs import OSSFileSystem
 
-        return OSSFileSystem(**self.fs_kwargs())
+        fs = OSSFileSystem(**self.fs_kwargs())
+        # ossfs keeps its own oss2 session, which would follow redirects: it gets ours.
+        fs._session = self.oss_bucket().session
+        return fs
 
     def oss_bucket(self, name: str | None = None) -> oss2.Bucket:
         """An oss2 handle on ``name`` (default: the config's bucket), with the same credentials.
@@ -178,6 +181,9 @@ class OSSProvider(StorageProvider):
                     key, secret, token = kwargs["key"], kwargs["secret"], kwargs.get("token")
                     auth = oss2.StsAuth(key, secret, token) if token else oss2.Auth(key, secret)
                     session = oss2.Session(pool_size=self.max_connections)
+                    # requests follows redirects; at most zero of them, it raises at the first
+                    # instead: an endpoint could redirect a read to an internal URL.
+                    session.session.max_redirects = 0
                     self._bucket = oss2.Bucket(auth, self.endpoint, self.bucket_name, session=session)
         if name is None or name == self.bucket_name:
             return self._bucket

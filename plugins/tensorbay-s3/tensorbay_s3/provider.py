@@ -6,6 +6,7 @@ pluggy imports every plugin when the core starts.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -33,8 +34,6 @@ DENIED_CODES = frozenset({"AccessDenied", "AllAccessDisabled", "AccountProblem"}
 MISSING_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
 #: s3fs reads what follows this in a path as a version id, so no key may contain it.
 VERSION_MARK = "?versionId="
-#: SigV4 presigned URLs live at most seven days.
-MAX_SIGNED_SECONDS = 7 * 24 * 3600
 #: CopyObject copies objects up to 5 GiB in one request; larger ones go through s3fs.
 SINGLE_COPY_LIMIT = 5 * 2**30
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -55,6 +54,34 @@ def s3_error(exc: BaseException) -> dict[str, Any] | None:
             return response["Error"]
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+class _NoRedirects:
+    """An aiohttp ``ClientSession`` whose requests never follow a redirect."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        return self._session.request(*args, allow_redirects=False, **kwargs)
+
+
+@functools.cache
+def no_redirect_session() -> type:
+    """aiobotocore's HTTP session class, made never to follow a redirect.
+
+    aiohttp follows redirects by default, and aiobotocore does not say otherwise: an
+    endpoint could answer an object read with a redirect to an internal URL, and the
+    server would fetch it. A 3xx now reaches botocore as the error it is. (Imported on
+    first use: pluggy imports every plugin at start.)
+    """
+    from aiobotocore.httpsession import AIOHTTPSession
+
+    class NoRedirectSession(AIOHTTPSession):  # type: ignore[misc]
+        async def _get_session(self, proxy_url: Any) -> Any:
+            return _NoRedirects(await super()._get_session(proxy_url))
+
+    return NoRedirectSession
 
 
 def listable(key: str) -> bool:
@@ -135,8 +162,13 @@ class S3Provider(StorageProvider):
             "token": self.value("session_token"),
             "endpoint_url": self.endpoint_url(),
             "client_kwargs": {"region_name": self.value("region")} if self.value("region") else {},
-            # SigV4 everywhere: botocore would presign with SigV2 when no region is set.
-            "config_kwargs": {"max_pool_connections": self.max_connections, "signature_version": "s3v4"},
+            "config_kwargs": {
+                "max_pool_connections": self.max_connections,
+                # SigV4 everywhere: botocore would presign with SigV2 when no region is set.
+                "signature_version": "s3v4",
+                # A redirect is never followed: it could point the server anywhere.
+                "http_session_cls": no_redirect_session(),
+            },
             # The provider caches the filesystem; fsspec's cache would share it across configs.
             "skip_instance_cache": True,
             # Other writers (signed PUTs, other processes) change the bucket: never trust
@@ -245,8 +277,6 @@ class S3Provider(StorageProvider):
         """A presigned GET or PUT URL. A PUT URL takes the body as is (no extra signed headers)."""
         method = check_signing(method, expires)
         key = clean_key(key)
-        if expires > MAX_SIGNED_SECONDS:
-            raise InvalidArgument(f"S3 signs URLs for at most {MAX_SIGNED_SECONDS} seconds, not {expires}")
         action = "get_object" if method == "GET" else "put_object"
         try:
             return str(self.filesystem().url(self.fs_path(key), expires=expires, client_method=action))
