@@ -16,7 +16,7 @@ import os
 import re
 import uuid
 from importlib.metadata import version
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 import requests
@@ -33,6 +33,7 @@ from ..errors import (
     error_from_json,
 )
 from ..service import OPERATIONS, Operation
+from ..storage.hashing import VerifyingReader
 from ..storage.provider import SIGNED_PUT_HEADERS
 from .retry import Retrying, RetryPolicy, answer_was_lost, retry_after, says_retry
 from .transport import Transport
@@ -55,6 +56,11 @@ def _reason(exc: BaseException) -> str:
     return found.group(0).strip() if found else type(exc).__name__
 
 
+def _bare_etag(etag: str) -> str:
+    """An ETag without the weak mark and the quotes HTTP puts around it."""
+    return etag.removeprefix("W/").strip('"')
+
+
 class _Download(io.RawIOBase):
     """A streamed HTTP response body as a binary file; closing it releases the connection.
 
@@ -67,7 +73,8 @@ class _Download(io.RawIOBase):
         self._transport = transport
         self._url = url
         self._response = response
-        self._etag = response.headers.get("ETag")
+        #: The ETag of the first response: the object version every resumed part must have.
+        self.etag = response.headers.get("ETag")
         self._offset = 0
         response.raw.decode_content = False
 
@@ -90,7 +97,7 @@ class _Download(io.RawIOBase):
 
     def _resume(self, retrying: Retrying) -> None:
         """Continue the body from ``_offset`` on a new request for the same object version."""
-        if not self._etag:
+        if not self.etag:
             raise StorageError("a download broke off and cannot resume: the storage gave no ETag")
         self._response.close()
         headers = {**RAW_BYTES, "Range": f"bytes={self._offset}-"}
@@ -103,7 +110,7 @@ class _Download(io.RawIOBase):
             raise
         except TensorBayError as exc:
             raise StorageError(f"a download broke off and cannot resume: {exc.message}") from None
-        if response.headers.get("ETag") != self._etag:
+        if response.headers.get("ETag") != self.etag:
             raise DataChanged("the object changed while it was being read (its ETag is not the same)")
         if response.status_code != 206:  # the storage ignored the Range: skip what was read
             _skip(response, self._offset)
@@ -239,6 +246,9 @@ class HTTPTransport(Transport):
         self._raise_for(response)
 
     def _open_url(self, url: str) -> IO[bytes]:
+        return io.BufferedReader(self._download(url), buffer_size=1 << 20)
+
+    def _download(self, url: str) -> _Download:
         if not url.startswith(("http://", "https://")):
             raise StorageError(
                 "the server gave a URL this machine cannot open; a local storage config needs an endpoint "
@@ -250,10 +260,23 @@ class HTTPTransport(Transport):
         except TensorBayError:
             response.close()
             raise
-        return io.BufferedReader(_Download(self, url, response), buffer_size=1 << 20)
+        return _Download(self, url, response)
 
     def open_data(self, dataset: str, **params: Any) -> IO[bytes]:
-        return self._open_url(self.call("get_data_url", dataset=dataset, **params)["url"])
+        """A data file's bytes through its signed URL, checked against what the service
+        recorded: the response's ETag at once, the size and SHA-1 at the end."""
+        found = self.call("get_data_url", dataset=dataset, **params)
+
+        def changed() -> DataChanged:
+            where = f"{params.get('segment') or ''}/{params.get('path')}".lstrip("/")
+            return DataChanged(f"the object behind {where} of dataset {dataset!r} changed while it was read")
+
+        download = self._download(found["url"])
+        if download.etag and found.get("etag") and _bare_etag(download.etag) != _bare_etag(found["etag"]):
+            download.close()
+            raise changed()
+        checked = VerifyingReader(cast(IO[bytes], download), int(found["size"]), found.get("sha1"), changed)
+        return io.BufferedReader(checked, buffer_size=1 << 20)
 
     def open_cloud_file(self, config_name: str, path: str) -> IO[bytes]:
         return self._open_url(self.call("get_cloud_file_url", config_name=config_name, path=path)["url"])

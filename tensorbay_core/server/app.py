@@ -141,4 +141,3 @@ def create_app(service: Service, request_timeout: float = REQUEST_TIMEOUT) -> Fa
     app.include_router(api_router(service), prefix=API_PREFIX)
     app.include_router(storage_router(service), prefix=STORAGE_ROUTE)
     return app
-

@@ -13,13 +13,14 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any, cast
 
 from sqlalchemy import Row, select
 
 from ..errors import DataChanged, InvalidArgument, NotFound, PermissionDenied, TensorBayError
 from ..storage import ObjectInfo, StorageProvider
-from ..storage.hashing import HashingReader
+from ..storage.hashing import HashingReader, VerifyingReader
 from ..storage.paths import clean_key
 from .entries import EntryOps, check_remote_path, check_segment_name
 from .objects import (
@@ -71,6 +72,18 @@ def _sha1(value: Any) -> str:
     if not (isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)):
         raise InvalidArgument(f"checksum must be a lowercase SHA-1 hex digest, not {value!r}")
     return value
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A data file's object, checked to hold the recorded bytes, and how to check a read."""
+
+    provider: StorageProvider
+    key: str
+    size: int
+    etag: str
+    sha1: str | None
+    changed: Callable[[], DataChanged]
 
 
 @dataclass
@@ -516,8 +529,8 @@ class TransferOps(EntryOps):
 
     def _checked_object(
         self, user: int, dataset: str, path: str, segment: str, commit: str | None, draft_number: int | None
-    ) -> tuple[StorageProvider, Row[Any]]:
-        """The provider and entry of a data file whose object still holds the recorded bytes.
+    ) -> Checked:
+        """A data file whose object still holds the recorded bytes, and what to check a read by.
 
         The etag and size must match; on a disk where re-reading is cheap, a changed etag
         (a ``touch``, a rewrite with the same bytes) is forgiven when the SHA-1 matches.
@@ -525,27 +538,28 @@ class TransferOps(EntryOps):
         with self.store.read() as conn:
             row = self._entry(conn, user, dataset, segment, path, commit, draft_number)
             provider = self._area(conn, self._dataset(conn, user, dataset)).provider
-            sha1 = None
-            if row.object_id is not None:
+            sha1 = row.checksum if len(row.checksum) == 40 else None
+            if sha1 is None and row.object_id is not None:
                 sha1 = conn.execute(select(objects.c.sha1).where(objects.c.id == row.object_id)).scalar()
         where = f"{segment}/{path}" if segment else path
+
+        def changed() -> DataChanged:
+            return DataChanged(
+                f"the object behind {where} of dataset {dataset!r} changed since it was recorded; "
+                "this version can no longer be read byte-exact"
+            )
+
         try:
             current = provider.info(row.storage_key)
         except NotFound:
             raise DataChanged(f"the object behind {where} of dataset {dataset!r} was deleted") from None
-        if (current.size, current.etag) == (row.size, row.etag):
-            return provider, row
-        if (
-            sha1
-            and current.size == row.size
-            and provider.cheap_reads
-            and provider.content_sha1(row.storage_key) == sha1
+        if current.size != row.size:
+            raise changed()
+        if current.etag != row.etag and not (
+            sha1 and provider.cheap_reads and provider.content_sha1(row.storage_key) == sha1
         ):
-            return provider, row
-        raise DataChanged(
-            f"the object behind {where} of dataset {dataset!r} changed since it was recorded "
-            f"(size {row.size} -> {current.size}); this version can no longer be read byte-exact"
-        )
+            raise changed()
+        return Checked(provider, row.storage_key, row.size, current.etag, sha1, changed)
 
     def open_data(
         self,
@@ -556,9 +570,16 @@ class TransferOps(EntryOps):
         commit: str | None = None,
         draft_number: int | None = None,
     ) -> IO[bytes]:
-        """Open a data file for reading after checking it is still the recorded object."""
-        provider, row = self._checked_object(user, dataset, path, segment, commit, draft_number)
-        return provider.open(row.storage_key)
+        """Open a data file; the stream raises ``DataChanged`` rather than deliver bytes that
+        are not the recorded ones (an object replaced since, or while it is read)."""
+        found = self._checked_object(user, dataset, path, segment, commit, draft_number)
+        stream = found.provider.open(found.key)
+        opened = found.provider.opened_etag(stream)
+        if opened is not None and opened != found.etag:
+            stream.close()
+            raise found.changed()
+        translate = partial(found.provider.translate_error, key=found.key)
+        return cast(IO[bytes], VerifyingReader(stream, found.size, found.sha1, found.changed, translate))
 
     @operation("GET", "/datasets/{dataset}/data/url")
     def get_data_url(
@@ -570,7 +591,9 @@ class TransferOps(EntryOps):
         commit: str | None = None,
         draft_number: int | None = None,
         expires: int = 3600,
-    ) -> dict[str, str]:
-        """A signed GET URL of a data file, after checking it is still the recorded object."""
-        provider, row = self._checked_object(user, dataset, path, segment, commit, draft_number)
-        return {"url": provider.sign_url(row.storage_key, "GET", expires)}
+    ) -> dict[str, Any]:
+        """A signed GET URL of a data file, after checking it is still the recorded object,
+        with what a reader checks the download by: ``etag``, ``size`` and (when known) ``sha1``."""
+        found = self._checked_object(user, dataset, path, segment, commit, draft_number)
+        url = found.provider.sign_url(found.key, "GET", expires)
+        return {"url": url, "etag": found.etag, "size": found.size, "sha1": found.sha1}

@@ -133,9 +133,7 @@ class EgressPolicy:
         ip = _address(host)
         if is_public(ip):
             return True
-        return any(
-            entry.port in (None, port) and ip in self._addresses(entry.host) for entry in self.allowed
-        )
+        return any(entry.port in (None, port) and ip in self._addresses(entry.host) for entry in self.allowed)
 
     def _addresses(self, host: str) -> frozenset[IPAddress]:
         """The addresses of an allowed host: itself if it is one, else its name resolved

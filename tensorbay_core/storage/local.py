@@ -252,6 +252,10 @@ class LocalProvider(StorageProvider):
         stored = self._atomic_write(dst_key, write)
         return dataclasses.replace(stored, sha1=digest[0])
 
+    def opened_etag(self, stream: IO[bytes]) -> str | None:
+        """The open file's own etag (a path may name another file by now)."""
+        return self.info_of("", os.fstat(stream.fileno())).etag
+
     def existing(self, keys: list[str]) -> set[str]:
         """Which keys name anything on disk (a file, a folder, a link, dangling or not): one
         lstat each, after the key is confined to the root."""

@@ -84,9 +84,7 @@ def check_signing(method: str, expires: int) -> str:
     if not isinstance(expires, int) or isinstance(expires, bool) or expires <= 0:
         raise InvalidArgument(f"expires must be a positive number of seconds, not {expires!r}")
     if expires > MAX_SIGNED_SECONDS:
-        raise InvalidArgument(
-            f"expires may be at most {MAX_SIGNED_SECONDS} seconds (7 days), not {expires}"
-        )
+        raise InvalidArgument(f"expires may be at most {MAX_SIGNED_SECONDS} seconds (7 days), not {expires}")
     return upper
 
 
@@ -350,6 +348,13 @@ class StorageProvider:
             raise self.not_a_file(key) from None
         except Exception as exc:
             raise self.translate_error(exc, key) from None
+
+    def opened_etag(self, stream: IO[bytes]) -> str | None:
+        """The etag of the object a stream from ``open`` reads, as of the open, if the
+        backend tells (None: unknown). Override it where the open itself saw the object
+        (an open file, a HEAD the SDK made): the service then refuses a stream of an object
+        changed since it was recorded, before a byte is read."""
+        return None
 
     def content_sha1(self, key: str) -> str:
         """The SHA-1 of an object's bytes, read through ``open``."""

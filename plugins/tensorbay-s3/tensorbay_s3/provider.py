@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tensorbay_core.errors import (
     AuthenticationError,
+    DataChanged,
     InvalidArgument,
     InvalidConfig,
     NotFound,
@@ -203,6 +204,8 @@ class S3Provider(StorageProvider):
             )
         if code in MISSING_CODES:
             return NotFound(f"{key!r} on storage config {name!r} does not exist")
+        if code == "PreconditionFailed":  # a read bound to an ETag (If-Match) found another
+            return DataChanged(f"{key!r} on storage config {name!r} changed while it was read")
         return super().translate_error(exc, key)
 
     # -- listing ----------------------------------------------------------------------------
@@ -237,6 +240,11 @@ class S3Provider(StorageProvider):
             if not page.get("IsTruncated") or not token:
                 return
             request["ContinuationToken"] = token
+
+    def opened_etag(self, stream: IO[bytes]) -> str | None:
+        """The ETag s3fs saw when it opened the object; its reads are bound to it (If-Match)."""
+        etag = getattr(stream, "details", {}).get("ETag")
+        return str(etag).strip('"') if etag else None
 
     # -- copy, signing, connection -------------------------------------------------------------
 
