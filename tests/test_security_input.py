@@ -6,6 +6,7 @@ writes by hand; the SDK never produces them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -107,3 +108,36 @@ def test_integers_beyond_the_database_columns_are_refused(api: Api) -> None:
     assert_names_field(api.send("GET", f"/datasets/ds/drafts/{2**31}"), "draft_number")
     assert_names_field(api.send("GET", "/datasets/ds/segments", draft_number=2**63 - 2), "draft_number")
     assert api.send("GET", f"/datasets/ds/drafts/{2**31 - 1}").status_code == 404
+
+
+@pytest.mark.parametrize("timestamp", ["yesterday", [1], {"t": 1}, True, "NaN"])
+def test_a_timestamp_that_is_not_a_number_fails_that_file_only(api: Api, timestamp: object) -> None:
+    body = b"timestamped"
+    item = {"remotePath": "t.bin", "checksum": hashlib.sha1(body).hexdigest(), "size": len(body)}
+    good = {**item, "remotePath": "good.bin", "timestamp": 1.5}
+    answer = api.send(
+        "POST",
+        "/datasets/ds/uploads/confirm",
+        {"draft_number": 1, "files": [{**item, "timestamp": timestamp}, good]},
+    )
+    assert answer.status_code == 200, answer.text
+    failed, other = answer.json()["results"]
+    assert failed["status"] == "failed" and "timestamp" in failed["error"]
+    assert other["remotePath"] == "good.bin"  # judged on its own (it was never uploaded: failed too)
+    assert api.send("GET", "/datasets/ds/data", draft_number=1).json()["data"] == []
+
+
+def test_a_delete_of_many_paths_is_sent_in_batches(gas_server, tmp_path) -> None:
+    """A team server refuses lists over 1,000 items; the SDK splits a big delete, and the
+    service deletes each batch in chunks SQLite can bind."""
+    from tensorbay_core import GAS
+    from tensorbay_core.dataset import Data, Dataset
+
+    gas = GAS(gas_server.new_user(), url=gas_server.url)
+    gas.create_dataset("Many")
+    (tmp_path / "one.bin").write_bytes(b"one")
+    dataset = Dataset("Many")
+    dataset.create_segment().append(Data(str(tmp_path / "one.bin")))
+    client = gas.upload_dataset(dataset, quiet=True)
+    client.get_segment("").delete_data(["one.bin", *(f"missing-{i}.bin" for i in range(2500))])
+    assert list(client.get_segment("").list_data_paths()) == []

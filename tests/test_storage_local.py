@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -379,3 +381,37 @@ def test_signing_needs_a_key_and_a_positive_lifetime(root: Path) -> None:
         local(root).sign_url("a", "PUT")
     with pytest.raises(InvalidArgument):
         local(root).sign_url("a", "GET", 0)
+
+
+def test_writes_and_deletes_never_follow_a_folder_swapped_for_a_link(root: Path, tmp_path: Path) -> None:
+    """A folder swapped for a symlink between the key check and the write is never written
+    (or deleted) through: a thread swaps ``d`` for a link to a folder outside, again and again."""
+    provider = local(root)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_bytes(b"not ours")
+    stop = threading.Event()
+
+    def swap() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                (root / "d").mkdir()
+            with contextlib.suppress(OSError):
+                shutil.rmtree(root / "d")
+                (root / "d").symlink_to(outside)
+            with contextlib.suppress(OSError):
+                (root / "d").unlink()
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        for i in range(1000):
+            with contextlib.suppress(TensorBayError):
+                put_bytes(provider, f"d/k{i}", b"ours")
+            with contextlib.suppress(TensorBayError):
+                provider.delete("d/victim")
+    finally:
+        stop.set()
+        swapper.join()
+    assert sorted(p.name for p in outside.iterdir()) == ["victim"]
+    assert (outside / "victim").read_bytes() == b"not ours"

@@ -12,6 +12,8 @@ from .paging import PagingList
 from .transport import Transport
 
 DATA_PAGE = 128
+#: Paths per delete call: a team server refuses longer lists.
+DELETE_BATCH = 1000
 
 
 class SegmentClient:
@@ -84,15 +86,17 @@ class SegmentClient:
         return self._remote_data(body)
 
     def delete_data(self, remote_paths: str | list[str]) -> None:
-        """Remove data from the current draft."""
+        """Remove data from the current draft (sent in batches the service accepts)."""
         paths = [remote_paths] if isinstance(remote_paths, str) else list(remote_paths)
-        self._transport.call(
-            "delete_data",
-            dataset=self._dataset.name,
-            segment=self.name,
-            paths=paths,
-            draft_number=self._dataset._draft_for_write(),
-        )
+        draft = self._dataset._draft_for_write()
+        for start in range(0, len(paths), DELETE_BATCH):
+            self._transport.call(
+                "delete_data",
+                dataset=self._dataset.name,
+                segment=self.name,
+                paths=paths[start : start + DELETE_BATCH],
+                draft_number=draft,
+            )
 
     def __repr__(self) -> str:
         return f"SegmentClient({self.name!r} of {self._dataset.name!r})"

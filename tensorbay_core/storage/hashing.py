@@ -11,10 +11,15 @@ CHUNK = 1 << 20
 
 
 class HashingReader(io.RawIOBase):
-    """Reads a binary stream and keeps the SHA-1 and the count of what passed through."""
+    """Reads a binary stream and keeps the SHA-1 and the count of what passed through.
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    ``translate`` maps what the stream raises (a backend's own exceptions) to the caller's
+    errors, so a failing source reads as the source's failure wherever it is copied to.
+    """
+
+    def __init__(self, stream: IO[bytes], translate: Callable[[Exception], Exception] | None = None) -> None:
         self._stream = stream
+        self._translate = translate
         self._sha1 = hashlib.sha1(usedforsecurity=False)
         self.size = 0
 
@@ -23,17 +28,17 @@ class HashingReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer)
-        data = self._stream.read(len(view))
-        if not data:
-            return 0
-        n = len(data)
-        view[:n] = data
-        self._sha1.update(data)
-        self.size += n
-        return n
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
 
     def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
+        try:
+            data = self._stream.read(size)
+        except Exception as exc:
+            if self._translate is None:
+                raise
+            raise self._translate(exc) from None
         self._sha1.update(data)
         self.size += len(data)
         return data

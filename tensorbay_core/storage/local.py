@@ -10,6 +10,7 @@ gives HMAC-signed, expiring URLs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import hashlib
@@ -28,11 +29,11 @@ from urllib.parse import quote, urlencode
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from ..errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied, StorageError
+from ..errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied, StorageError, TensorBayError
 from .config import Field, StorageConfig
 from .hashing import HashingReader
 from .hookspecs import hookimpl
-from .nofollow import open_nofollow
+from .nofollow import open_directory, open_nofollow
 from .paths import clean_key, clean_prefix
 from .provider import ObjectInfo, StorageProvider, check_signing, folder_may_match, listing_start
 
@@ -84,7 +85,10 @@ class LocalProvider(StorageProvider):
     def fs_path(self, key: str) -> str:
         """The real path of ``key`` (symlinks resolved); ``PermissionDenied`` if it leads outside."""
         cleaned = clean_key(key, allow_empty=True)
-        real = os.path.realpath(os.path.join(self._root, cleaned)) if cleaned else self._root
+        try:
+            real = os.path.realpath(os.path.join(self._root, cleaned)) if cleaned else self._root
+        except OSError as exc:  # a link on the way changed while it was resolved
+            raise self.translate_error(exc, key) from None
         if not self._inside(real):
             raise self.outside(key)
         return real
@@ -93,6 +97,10 @@ class LocalProvider(StorageProvider):
         """The object's absolute path under the resolved root (links inside the tree are not
         resolved: naming a place needs no I/O)."""
         return f"{self.type}\x1f\x1f{os.path.join(self._root, clean_key(key))}"
+
+    def _refused(self, exc: OSError, key: str) -> TensorBayError:
+        """A failed walk to a key's folder: a link met on the way means it leads outside."""
+        return self.outside(key) if exc.errno == errno.ELOOP else self.translate_error(exc, key)
 
     def outside(self, key: str) -> PermissionDenied:
         """The error for a key whose path leads outside the root."""
@@ -190,44 +198,57 @@ class LocalProvider(StorageProvider):
         try:
             fd = open_nofollow(path)
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise self.outside(key) from None
-            raise self.translate_error(exc, key) from None
+            raise self._refused(exc, key) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise self.not_a_file(key)
         return os.fdopen(fd, "rb")
 
-    def _atomic_write(self, key: str, write: Callable[[str], Any]) -> ObjectInfo:
-        """Write through ``write(tmp)`` into a hidden file, then rename it to ``key``."""
+    def _atomic_write(self, key: str, fill: Callable[[IO[bytes]], Any]) -> ObjectInfo:
+        """Write ``key`` through ``fill(file)`` into a hidden file, then rename it into place.
+
+        Both happen relative to the key's folder, opened through no symlink (see
+        ``nofollow``): a folder swapped for a link after the key was checked is refused
+        (``PermissionDenied``), never written through.
+        """
         key = clean_key(key)
-        self.fs_path(key)
-        path = os.path.join(self._root, key)
-        tmp = os.path.join(os.path.dirname(path), f"{TMP_MARK}{uuid.uuid4().hex}")
+        folder, name = os.path.split(self.fs_path(key))
+        tmp = f"{TMP_MARK}{uuid.uuid4().hex}"
+        try:
+            directory = open_directory(folder, create=True)
+        except OSError as exc:
+            raise self._refused(exc, key) from None
         done = False
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            write(tmp)
-            os.replace(tmp, path)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            with os.fdopen(os.open(tmp, flags, 0o666, dir_fd=directory), "wb") as out:
+                fill(out)
+            os.replace(tmp, name, src_dir_fd=directory, dst_dir_fd=directory)
             done = True
+            st = os.stat(name, dir_fd=directory, follow_symlinks=False)
         except OSError as exc:
             raise self.translate_error(exc, key) from None
         finally:
-            if not done and os.path.lexists(tmp):
-                os.unlink(tmp)
-        return self.info(key)
+            if not done:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp, dir_fd=directory)
+            os.close(directory)
+        if not stat.S_ISREG(st.st_mode):
+            raise self.not_a_file(key)
+        return self.info_of(key, st)
 
     def put_file(self, local_path: str, key: str) -> ObjectInfo:
         if not os.path.isfile(local_path):
             raise InvalidArgument(f"{local_path!r} is not a readable local file")
-        return self._atomic_write(key, lambda tmp: shutil.copyfile(local_path, tmp))
+
+        def fill(out: IO[bytes]) -> None:
+            with open(local_path, "rb") as source:
+                shutil.copyfileobj(source, out, LOCAL_CHUNK)
+
+        return self._atomic_write(key, fill)
 
     def put_stream(self, stream: IO[bytes], key: str) -> ObjectInfo:
-        def write(tmp: str) -> None:
-            with open(tmp, "wb") as out:
-                shutil.copyfileobj(stream, out, LOCAL_CHUNK)
-
-        return self._atomic_write(key, write)
+        return self._atomic_write(key, lambda out: shutil.copyfileobj(stream, out, LOCAL_CHUNK))
 
     def copy(
         self, src_key: str, dst_key: str, source: StorageProvider | None = None, *, size: int | None = None
@@ -243,13 +264,13 @@ class LocalProvider(StorageProvider):
             raise NotFound(f"{src_key!r} on storage config {origin.config.name!r} does not exist")
         digest: list[str] = []
 
-        def write(tmp: str) -> None:
-            with open(src, "rb") as source_file, open(tmp, "wb") as out:
+        def fill(out: IO[bytes]) -> None:
+            with origin.open(src_key) as source_file:
                 reader = HashingReader(source_file)
                 shutil.copyfileobj(reader, out, LOCAL_CHUNK)
             digest.append(reader.hexdigest())
 
-        stored = self._atomic_write(dst_key, write)
+        stored = self._atomic_write(dst_key, fill)
         return dataclasses.replace(stored, sha1=digest[0])
 
     def opened_etag(self, stream: IO[bytes]) -> str | None:
@@ -267,14 +288,24 @@ class LocalProvider(StorageProvider):
         return found
 
     def delete(self, key: str) -> None:
-        key = clean_key(key)
-        self.fs_path(key)
+        """Remove the file ``key`` names, relative to its folder opened through no symlink
+        (a link at the key itself is removed, never what it points to)."""
+        folder, name = os.path.split(clean_key(key))
+        real_folder = self.fs_path(folder)
         try:
-            os.unlink(os.path.join(self._root, key))
+            directory = open_directory(real_folder)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise self._refused(exc, key) from None
+        try:
+            os.unlink(name, dir_fd=directory)
         except (FileNotFoundError, IsADirectoryError):
             return
         except OSError as exc:
             raise self.translate_error(exc, key) from None
+        finally:
+            os.close(directory)
 
     # -- signed URLs --------------------------------------------------------------------------
 

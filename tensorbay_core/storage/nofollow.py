@@ -4,17 +4,45 @@ A path is resolved (``os.path.realpath``) and checked to lie inside a root, then
 between, a directory on it can be swapped for a symlink that leads elsewhere; a plain
 ``open`` would follow it. ``open_nofollow`` walks the path from ``/`` one component at a
 time with ``O_NOFOLLOW``: the resolved path holds no symlink, so meeting one means it was
-swapped in, and the open fails with ``ELOOP``.
+swapped in, and the open fails with ``ELOOP``. ``open_directory`` does the same for the
+folder a write or delete works in (making missing folders on the way), so the name is then
+created, renamed or removed relative to that descriptor and nowhere else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 #: How each directory on the way is opened: only to look up the next name in it.
 _DIRECTORY = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 #: The file itself: never through a symlink; never waiting for a writer (a FIFO).
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def open_directory(real_path: str, create: bool = False) -> int:
+    """A descriptor of the directory ``real_path`` (absolute, already resolved), reached
+    through no symlink (``OSError`` with ``ELOOP`` if one is met); with ``create``, missing
+    directories are made on the way."""
+    if not os.path.isabs(real_path):
+        raise ValueError(f"{real_path!r} is not an absolute path")
+    fd = os.open(os.sep, _DIRECTORY)
+    try:
+        for part in [p for p in real_path.split(os.sep) if p]:
+            try:
+                inner = os.open(part, _DIRECTORY, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, dir_fd=fd)
+                inner = os.open(part, _DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def open_nofollow(real_path: str) -> int:

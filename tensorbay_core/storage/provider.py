@@ -17,6 +17,7 @@ import shutil
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any, ClassVar, cast
 
 from fsspec import AbstractFileSystem
@@ -416,7 +417,7 @@ class StorageProvider:
                 raise self.translate_error(exc, src) from None
             return self.info(dst)
         with source.open(src) as stream:
-            reader = HashingReader(stream)
+            reader = HashingReader(stream, partial(source.translate_error, key=src))
             stored = self.put_stream(cast(IO[bytes], reader), dst)
         return dataclasses.replace(stored, sha1=reader.hexdigest())
 
