@@ -39,17 +39,19 @@ def main() -> None:
         rows = [
             {
                 "path": f"{i:08d}.jpg",
-                "storage_key": f"datasets/1/.objects/{i:040x}",
+                "storage_key": f"datasets/bench/.objects/{i:040x}",
                 "size": 1000 + i % 977,
                 "etag": f"{i:x}",
                 "checksum": f"{i:040x}",
-                "owned": True,
+                "object_id": None,
                 "label": label,
                 "timestamp": None,
             }
             for i in range(first, min(first + BATCH, args.entries))
         ]
-        service._record(user, "Million", 1, "", rows)
+        with service.store.begin() as conn:  # one transaction per batch, as an upload records it
+            tree = service._draft_tree(conn, user, "Million", 1)
+            service._record_entries(conn, tree, "", rows, {})
     write = time.perf_counter() - started
 
     started = time.perf_counter()
