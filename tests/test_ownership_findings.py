@@ -18,7 +18,7 @@ import requests
 from tensorbay_core import GAS
 from tensorbay_core.client.http import HTTPTransport
 from tensorbay_core.dataset import Data, Dataset
-from tensorbay_core.errors import UploadError
+from tensorbay_core.errors import InvalidArgument, PermissionDenied, UploadError
 
 from .servers.gas import GasServer
 
@@ -291,7 +291,13 @@ def test_bytes_that_are_not_the_declared_file_are_never_recorded(gas_server: Any
         "prepare_uploads", dataset="Checked", draft_number=draft, files=files, sign=True
     )["uploads"]
     (tmp_path / "planted").write_bytes(planted)
-    transport.put_object("Checked", upload, str(tmp_path / "planted"))
+    with pytest.raises(InvalidArgument, match="SHA-1"):  # the signed PUT is bound to the file's bytes
+        transport.put_object("Checked", upload, str(tmp_path / "planted"))
+    stored = gas_server.home / "storage" / upload["key"]
+    assert not stored.exists()
+    # a storage that does not check PUT bodies (a presigned cloud URL) could hold them: confirm checks
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(planted)
     confirm = [{**files[0], "key": upload["key"]}]
     [result] = transport.call("confirm_uploads", dataset="Checked", draft_number=draft, files=confirm)[
         "results"
@@ -316,9 +322,12 @@ def test_another_users_planted_object_is_never_adopted(sqlite_server: Any, tmp_p
         "uploads"
     ]
     (tmp_path / "fake").write_bytes(fake)
-    bob.put_object("Trap", upload, str(tmp_path / "fake"))
+    with pytest.raises(InvalidArgument):
+        bob.put_object("Trap", upload, str(tmp_path / "fake"))
+    (tmp_path / "real").write_bytes(real)
     bob.call("delete_dataset", name="Trap")
-    bob.put_object("Trap", upload, str(tmp_path / "fake"))  # the URL is still within its hour
+    with pytest.raises(PermissionDenied):  # the URL is still within its hour, its upload is over
+        bob.put_object("Trap", upload, str(tmp_path / "real"))
     alice.create_dataset("Mine")
     upload_bytes(alice, "Mine", tmp_path, "x.bin", real)
     assert read(alice, "Mine") == {"/x.bin": real}

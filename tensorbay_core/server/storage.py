@@ -23,9 +23,10 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from starlette.requests import ClientDisconnect
 
-from ..errors import PermissionDenied, TensorBayError
+from ..errors import InvalidArgument, PermissionDenied, TensorBayError
 from ..service import Service
 from ..service.store import storage_configs
+from ..storage.hashing import VerifyingReader
 from ..storage.local import LocalProvider
 from ..storage.provider import MAX_SIGNED_SECONDS
 
@@ -197,7 +198,17 @@ def storage_router(service: Service) -> APIRouter:
     @router.put("/{key:path}")
     async def put_object(key: str, request: Request) -> dict[str, Any]:
         provider, key = await run_in_threadpool(signed.verify, key, "PUT", dict(request.query_params))
-        stream = io.BufferedReader(RequestBody(request.stream().__aiter__()), buffer_size=1 << 20)
+        sha1 = await run_in_threadpool(service.claimed_sha1, provider, key)
+        if sha1 is None:  # the upload it was signed for is over (recorded, abandoned, deleted)
+            raise PermissionDenied(DENIED)
+        body = io.BufferedReader(RequestBody(request.stream().__aiter__()), buffer_size=1 << 20)
+
+        def refused() -> InvalidArgument:
+            return InvalidArgument(
+                "the uploaded bytes are not the file this URL was signed for (SHA-1 differs)"
+            )
+
+        stream = io.BufferedReader(VerifyingReader(body, None, sha1, refused), buffer_size=1 << 20)
         stored = await anyio.to_thread.run_sync(provider.put_stream, stream, key, limiter=uploads)
         return {"key": stored.path, "size": stored.size, "etag": stored.etag}
 

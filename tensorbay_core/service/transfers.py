@@ -421,6 +421,17 @@ class TransferOps(EntryOps):
             if row.dataset_uid == area.dataset_uid and row.state in ("writing", "live")
         }
 
+    def claimed_sha1(self, provider: StorageProvider, key: str) -> str | None:
+        """The SHA-1 an upload place was claimed for, if ``key`` is one still waiting for its
+        bytes (None otherwise): a signed PUT may write only that, and only there."""
+        with self.store.read() as conn:
+            content = conn.execute(
+                select(objects.c.content).where(
+                    objects.c.place == provider.place(key), objects.c.state == "writing"
+                )
+            ).scalar()
+        return content.removeprefix("sha1:") if content and content.startswith("sha1:") else None
+
     def store_objects(self, user: int, dataset: str, files: list[tuple[str, str]]) -> list[str | None]:
         """Write local files to the places ``prepare_uploads`` gave (embedded mode's data
         path), hashing the bytes as they go; per file, an error message or None.

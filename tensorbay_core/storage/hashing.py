@@ -57,7 +57,7 @@ def stream_sha1(stream: IO[bytes]) -> str:
 
 
 class VerifyingReader(io.RawIOBase):
-    """A stream that must deliver exactly ``size`` bytes (and, if given, bytes with ``sha1``):
+    """A stream that must deliver exactly ``size`` bytes (if given) with ``sha1`` (if given):
     at the end, or when it runs past, ``mismatch()`` is raised instead of returning bytes a
     reader did not ask for (an object overwritten while it was read). ``translate`` maps
     what the underlying stream raises (a backend's own exceptions) to the caller's errors."""
@@ -65,7 +65,7 @@ class VerifyingReader(io.RawIOBase):
     def __init__(
         self,
         stream: IO[bytes],
-        size: int,
+        size: int | None,
         sha1: str | None,
         mismatch: Callable[[], Exception],
         translate: Callable[[Exception], Exception] | None = None,
@@ -90,10 +90,11 @@ class VerifyingReader(io.RawIOBase):
                 raise
             raise self._translate(exc) from None
         self._seen += len(data)
-        if self._seen > self._size:
+        if self._size is not None and self._seen > self._size:
             raise self._mismatch()
         if not data:
-            if self._seen != self._size or (self._sha1 and self._sha1.hexdigest() != self._expected):
+            short = self._size is not None and self._seen != self._size
+            if short or (self._sha1 and self._sha1.hexdigest() != self._expected):
                 raise self._mismatch()
             return 0
         if self._sha1 is not None:
