@@ -1,4 +1,4 @@
-"""S3 import and listing against the raw libraries, on the same moto server, in one run.
+"""S3 import and listing against the raw libraries, on the same moto server, in interleaved rounds.
 
 moto runs as its own process (``python -m moto.server``), so neither side shares an
 interpreter lock with the server. Measured:
@@ -7,13 +7,17 @@ interpreter lock with the server. Measured:
 - listing M keys with ``list_auth_data`` vs s3fs ``find``.
 A ratio is raw throughput / ours: 1.0 means as fast as the raw library, above 1 slower.
 
-    python benchmarks/bench_s3.py [--objects 2000] [--keys 20000] [--jobs 16]
+    python benchmarks/bench_s3.py [--objects 2000] [--keys 20000] [--jobs 16] [--rounds 3]
+
+Rounds run interleaved (see ``interleave.py``); each import round copies into a new
+dataset and segment, so every object is copied again.
 """
 
 from __future__ import annotations
 
 import argparse
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +28,7 @@ import boto3
 import requests
 import s3fs
 from botocore.config import Config
+from interleave import interleaved, ratios, spread, timed
 
 from tensorbay_core import GAS
 from tensorbay_core.dataset import Dataset
@@ -69,66 +74,74 @@ def put_many(s3: object, prefix: str, count: int, jobs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--objects", type=int, default=2000)
     parser.add_argument("--keys", type=int, default=20000)
     parser.add_argument("--jobs", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     process, endpoint = start_moto()
     try:
         s3 = client(endpoint, args.jobs)
         s3.create_bucket(Bucket=BUCKET)  # type: ignore[attr-defined]
         put_many(s3, "src/", args.objects, args.jobs)
-
-        def copy(i: int) -> None:
-            source = {"Bucket": BUCKET, "Key": f"src/{i:06d}.bin"}
-            s3.copy_object(Bucket=BUCKET, Key=f"raw/{i:06d}.bin", CopySource=source)  # type: ignore[attr-defined]
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.jobs) as pool:
-            list(pool.map(copy, range(args.objects)))
-        raw_copy = time.perf_counter() - started
-
+        put_many(s3, "many/", args.keys, args.jobs)
         gas = GAS("Accesskey-bench", home=tempfile.mkdtemp(prefix="tensorbay-bench-"))
         gas.create_s3_storage_config(
             "bench", "ours", endpoint=endpoint, accesskey_id=KEY_ID, accesskey_secret=SECRET,
             bucket_name=BUCKET,
         )  # fmt: skip
-        gas.create_dataset("Imported", config_name="bench")
-        started = time.perf_counter()
-        dataset = Dataset("Imported")
-        segment = dataset.create_segment()
-        for auth_data in gas.get_cloud_client("bench").list_auth_data("src/"):
-            segment.append(auth_data)
-        gas.upload_dataset(dataset, jobs=args.jobs, quiet=True)
-        ours_copy = time.perf_counter() - started
-
-        put_many(s3, "many/", args.keys, args.jobs)
         fs = s3fs.S3FileSystem(
             key=KEY_ID, secret=SECRET, client_kwargs={"endpoint_url": endpoint}, skip_instance_cache=True
         )
-        started = time.perf_counter()
-        raw_count = len(fs.find(f"{BUCKET}/many/"))
-        raw_list = time.perf_counter() - started
-        started = time.perf_counter()
-        ours_count = sum(1 for _ in gas.get_cloud_client("bench").list_auth_data("many/"))
-        ours_list = time.perf_counter() - started
-        assert raw_count == ours_count == args.keys, (raw_count, ours_count)
+
+        def raw_import(round_number: int) -> float:
+            def copy(i: int) -> None:
+                source = {"Bucket": BUCKET, "Key": f"src/{i:06d}.bin"}
+                key = f"raw{round_number}/{i:06d}.bin"
+                s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source)  # type: ignore[attr-defined]
+
+            with ThreadPoolExecutor(args.jobs) as pool:
+                return timed(lambda: list(pool.map(copy, range(args.objects))))
+
+        def ours_import(round_number: int) -> float:
+            name = f"Imported{round_number}"
+            gas.create_dataset(name, config_name="bench")
+
+            def run() -> None:
+                dataset = Dataset(name)
+                dataset.create_segment(f"round{round_number}").extend(
+                    gas.get_cloud_client("bench").list_auth_data("src/")
+                )
+                gas.upload_dataset(dataset, jobs=args.jobs, quiet=True)
+
+            return timed(run)
+
+        def raw_list(_round: int) -> float:
+            return timed(lambda: len(fs.find(f"{BUCKET}/many/")))
+
+        def ours_list(_round: int) -> float:
+            return timed(lambda: sum(1 for _ in gas.get_cloud_client("bench").list_auth_data("many/")))
+
+        imports = interleaved({"ours": ours_import, "raw": raw_import}, args.rounds)
+        listings = interleaved({"ours": ours_list, "raw": raw_list}, args.rounds)
     finally:
         process.terminate()
         process.wait()
 
-    print(f"moto in its own process; jobs={args.jobs}")
-    print(
-        f"import {args.objects:,}: tensorbay {ours_copy:6.2f} s ({args.objects / ours_copy:,.0f}/s) | "
-        f"boto3 copy_object pool {raw_copy:6.2f} s ({args.objects / raw_copy:,.0f}/s) | "
-        f"ours/raw throughput {raw_copy / ours_copy:.2f}"
-    )
-    print(
-        f"list {args.keys:,}:   tensorbay {ours_list:6.2f} s ({args.keys / ours_list:,.0f}/s) | "
-        f"s3fs find {raw_list:6.2f} s ({args.keys / raw_list:,.0f}/s) | "
-        f"ours/raw throughput {raw_list / ours_list:.2f}"
-    )
+    print(f"moto in its own process; jobs={args.jobs}; {args.rounds} interleaved rounds; s: median [min-max]")
+    for label, count, samples, raw_name in (
+        (f"import {args.objects:,}", args.objects, imports, "boto3 copy_object pool"),
+        (f"list {args.keys:,}", args.keys, listings, "s3fs find"),
+    ):
+        throughput = [1 / r for r in ratios(samples["ours"], samples["raw"])]
+        print(
+            f"{label:<14} tensorbay {spread(samples['ours'])} s "
+            f"({count / statistics.median(samples['ours']):,.0f}/s) | {raw_name} {spread(samples['raw'])} s"
+            f" | ours/raw throughput {spread(throughput)}"
+        )
 
 
 if __name__ == "__main__":
