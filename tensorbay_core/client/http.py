@@ -34,7 +34,6 @@ from ..errors import (
 )
 from ..service import OPERATIONS, Operation
 from ..storage.hashing import VerifyingReader
-from ..storage.provider import SIGNED_PUT_HEADERS
 from .retry import Retrying, RetryPolicy, answer_was_lost, retry_after, says_retry
 from .transport import Transport
 
@@ -242,7 +241,8 @@ class HTTPTransport(Transport):
         url = upload.get("url")
         if not url:
             raise InvalidArgument(f"the server gave no upload URL for {upload.get('remotePath')!r}")
-        response = self._send("PUT", url, "storage", local_path=local_path, headers=SIGNED_PUT_HEADERS)
+        headers = upload.get("headers") or {}  # the storage's own, exactly as the server gave them
+        response = self._send("PUT", url, "storage", local_path=local_path, headers=headers)
         self._raise_for(response)
 
     def _open_url(self, url: str) -> IO[bytes]:

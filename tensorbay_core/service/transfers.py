@@ -364,13 +364,14 @@ class TransferOps(EntryOps):
         skip_uploaded: bool = False,
         sign: bool = False,
     ) -> dict[str, Any]:
-        """Where each local file of a batch goes: ``{"remotePath", "key", "status", "url"?}``.
+        """Where each local file of a batch goes: ``{"remotePath", "key", "status", "url"?, "headers"?}``.
 
         Each file is ``{"remotePath", "checksum" (SHA-1), "size"}``. A file whose bytes the
         dataset already stores needs no upload (status "stored"); with ``skip_uploaded`` an
         entry with the same path, size and checksum is skipped altogether. The others get a
         claimed, empty place of the dataset's own (status "upload"), and with ``sign`` a
-        signed PUT URL for it. Nothing is recorded until ``confirm_uploads``.
+        signed PUT URL for it and the headers the PUT must send (the provider's
+        ``signed_put_headers``). Nothing is recorded until ``confirm_uploads``.
         """
         _check_batch(files)
         area = self._target(user, dataset, draft_number, segment)
@@ -406,6 +407,7 @@ class TransferOps(EntryOps):
             upload: dict[str, Any] = {"remotePath": item.path, "key": key, "status": "upload"}
             if sign:
                 upload["url"] = area.provider.sign_url(key, "PUT", UPLOAD_URL_SECONDS)
+                upload["headers"] = dict(area.provider.signed_put_headers)
             results[item.path] = upload
         return {"uploads": list(results.values())}
 

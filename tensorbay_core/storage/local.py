@@ -35,7 +35,7 @@ from .hashing import HashingReader
 from .hookspecs import hookimpl
 from .nofollow import open_directory, open_nofollow
 from .paths import clean_key, clean_prefix
-from .provider import ObjectInfo, StorageProvider, check_signing, folder_may_match, listing_start
+from .provider import ObjectInfo, StorageProvider, folder_may_match, listing_start
 
 TMP_MARK = ".tensorbay-partial-"
 #: Bytes per read when copying: small files take one read, and no read allocates more.
@@ -58,9 +58,14 @@ class LocalProvider(StorageProvider):
         Field("signing_key", required=False, secret=True, help="key for signing URLs (generated if empty)"),
     )
 
+    #: GET URLs are ``file://`` URLs without an endpoint; with one, both are signed.
+    signs = frozenset({"GET"})
+
     def __init__(self, config: StorageConfig) -> None:
         super().__init__(config)
         self._root = os.path.realpath(config.file_path)
+        if self.value("endpoint"):
+            self.signs = frozenset({"GET", "PUT"})
 
     @classmethod
     def normalize_file_path(cls, file_path: str) -> str:
@@ -77,7 +82,7 @@ class LocalProvider(StorageProvider):
         return ""
 
     def make_filesystem(self) -> AbstractFileSystem:
-        return LocalFileSystem(skip_instance_cache=True)
+        return LocalFileSystem()
 
     def _inside(self, real: str) -> bool:
         return real == self._root or real.startswith(self._root.rstrip(os.sep) + os.sep)
@@ -316,6 +321,9 @@ class LocalProvider(StorageProvider):
         message = f"{method}\n{expires}\n{key}".encode()
         return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
+    def cannot_sign(self, method: str) -> StorageError:
+        return StorageError(f"local config {self.config.name!r} has no endpoint to upload through")
+
     def key_id(self) -> str:
         """Names this config in signed URLs (``kid``) without revealing its signing key."""
         secret = self.value("signing_key") or ""
@@ -323,12 +331,9 @@ class LocalProvider(StorageProvider):
 
     def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
         """A signed URL under ``endpoint``; without one, a ``file://`` URL for GET only."""
-        method = check_signing(method, expires)
-        key = clean_key(key)
+        method, key = self.signing(key, method, expires)
         endpoint = self.value("endpoint")
         if not endpoint:
-            if method != "GET":
-                raise StorageError(f"local config {self.config.name!r} has no endpoint to upload through")
             return "file://" + quote(self.fs_path(key))
         deadline = int(time.time()) + expires
         signature = self._signature(key, method, deadline)
@@ -345,12 +350,13 @@ class LocalProvider(StorageProvider):
             raise PermissionDenied("the signed URL is invalid or has expired")
         return key
 
-    def check_connection(self) -> None:
+    def probe_connection(self) -> None:
+        """The directory must exist and be readable by this process."""
         name, path = self.config.name, self.config.file_path
         if not os.path.isdir(self._root):
             raise InvalidConfig(f"local config {name!r}: {path!r} does not exist or is not a directory")
         if not os.access(self._root, os.R_OK | os.X_OK):
-            raise InvalidConfig(f"local config {name!r}: directory {path!r} is not readable")
+            raise PermissionDenied(f"local config {name!r}: directory {path!r} is not readable")
 
 
 @hookimpl

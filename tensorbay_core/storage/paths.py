@@ -43,3 +43,18 @@ def clean_prefix(prefix: str) -> str:
     if cleaned and prefix.endswith("/"):
         cleaned += "/"
     return cleaned
+
+
+def folder_prefix(path: str) -> str:
+    """The listing prefix naming everything under the clean folder ``path`` ("" for the root)."""
+    return path.rstrip("/") + "/" if path.strip("/") else ""
+
+
+def listable(key: str) -> bool:
+    """Whether a key found in storage is one the contract can name: ``clean_key`` keeps it as
+    it is (a folder marker ``x/``, ``a//b``, ``..`` or a control character make it unnameable,
+    so a listing skips it rather than hand out a key no call accepts)."""
+    try:
+        return clean_key(key) == key
+    except InvalidArgument:
+        return False

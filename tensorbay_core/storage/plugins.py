@@ -2,7 +2,14 @@
 
 Built-in providers register through the same hook as third-party ones. Set
 ``TENSORBAY_LOAD_PLUGINS`` to a comma-separated list of distribution (or entry-point)
-names to load only those; set it empty to load none but the built-ins.
+names to load only those; set it empty to load none but the built-ins. Set
+``TENSORBAY_TRACE_PLUGINS=1`` to trace every hook call on stderr.
+
+The hook is called in pluggy's order: implementations marked ``tryfirst`` first, then the
+others, the last registered first (the built-ins are registered last, so they come before
+any third-party plugin that is not ``tryfirst``), then those marked ``trylast``. The first
+provider registered for a type wins. Each plugin's implementation is called on its own, so
+one that raises never keeps the others from registering theirs.
 """
 
 from __future__ import annotations
@@ -11,8 +18,11 @@ import importlib
 import importlib.metadata
 import logging
 import os
+import sys
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pprint import pformat
 from typing import Any
 
 import pluggy
@@ -23,6 +33,8 @@ from .provider import StorageProvider
 
 ENTRY_POINT_GROUP = "tensorbay"
 LOAD_ENV = "TENSORBAY_LOAD_PLUGINS"
+TRACE_ENV = "TENSORBAY_TRACE_PLUGINS"
+HOOK = "register_storage_providers"
 BUILTIN_PLUGINS = ("tensorbay_core.storage.local",)
 
 log = logging.getLogger("tensorbay_core.storage")
@@ -37,12 +49,38 @@ class ProviderEntry:
     version: str
 
 
+class Registrar:
+    """The ``register`` one plugin's hook is given: it adds provider classes to ``providers``
+    as that plugin's, unless their type is taken."""
+
+    def __init__(self, providers: dict[str, ProviderEntry], dist: str, version: str) -> None:
+        self.providers, self.dist, self.version = providers, dist, version
+        self.registered: list[str] = []
+
+    def __call__(self, cls: type[StorageProvider]) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, StorageProvider)):
+            raise TypeError(f"{cls!r} is not a StorageProvider subclass")
+        if cls.abstract:
+            raise TypeError(f"{cls.__name__} is declared abstract: register the providers that subclass it")
+        taken = self.providers.get(cls.type)
+        if taken is not None:
+            log.warning("%s: type %r is taken by %s; ignored", self.dist, cls.type, taken.distribution)
+            return
+        self.providers[cls.type] = ProviderEntry(cls, self.dist, self.version)
+        self.registered.append(cls.type)
+
+    def __repr__(self) -> str:
+        return f"<register for {self.dist} {self.version}: registered {self.registered}>"
+
+
 class Plugins:
     """The loaded plugins, the providers they registered, and the plugins that failed to load."""
 
     def __init__(self) -> None:
         self.manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self.manager.add_hookspecs(hookspecs)
+        if os.environ.get(TRACE_ENV, "").strip() not in ("", "0"):
+            trace_calls(self.manager)
         self._origin: dict[str, tuple[str, str]] = {}
         #: ``distribution -> reason`` for plugins that could not be loaded or registered.
         self.failures: dict[str, str] = {}
@@ -50,10 +88,6 @@ class Plugins:
         self.providers = self._collect()
 
     def _load(self) -> None:
-        core_version = importlib.metadata.version("tensorbay-core")
-        for module_name in BUILTIN_PLUGINS:
-            self.manager.register(importlib.import_module(module_name), name=module_name)
-            self._origin[module_name] = ("tensorbay-core", core_version)
         allowed = os.environ.get(LOAD_ENV)
         names = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -72,27 +106,21 @@ class Plugins:
                 continue
             self._origin[ep.name] = (dist, version)
             log.debug("loaded storage plugin %s from %s %s", ep.name, dist, version)
+        core_version = importlib.metadata.version("tensorbay-core")
+        for module_name in BUILTIN_PLUGINS:
+            self.manager.register(importlib.import_module(module_name), name=module_name)
+            self._origin[module_name] = ("tensorbay-core", core_version)
         self.manager.check_pending()
 
     def _collect(self) -> dict[str, ProviderEntry]:
         providers: dict[str, ProviderEntry] = {}
-        for impl in self.manager.hook.register_storage_providers.get_hookimpls():
+        # pluggy calls implementations from the end of this list (tryfirst last in it).
+        for impl in reversed(self.manager.hook.register_storage_providers.get_hookimpls()):
             dist, version = self._origin.get(impl.plugin_name, (impl.plugin_name, ""))
-
-            def register(cls: type[StorageProvider], dist: str = dist, version: str = version) -> None:
-                if not (isinstance(cls, type) and issubclass(cls, StorageProvider)):
-                    raise TypeError(f"{cls!r} is not a StorageProvider subclass")
-                type_name = getattr(cls, "type", None)
-                if not isinstance(type_name, str) or not type_name:
-                    raise TypeError(f"{cls.__name__} has no storage type name (the `type` class attribute)")
-                taken = providers.get(type_name)
-                if taken is not None:
-                    log.warning("%s: type %r is taken by %s; ignored", dist, type_name, taken.distribution)
-                    return
-                providers[type_name] = ProviderEntry(cls, dist, version)
-
+            others = [p for n, p in self.manager.list_name_plugin() if n != impl.plugin_name and p]
+            call = self.manager.subset_hook_caller(HOOK, remove_plugins=others)
             try:
-                impl.function(register=register)
+                call(register=Registrar(providers, dist, version))
             except Exception as exc:
                 self.failures[dist] = f"{type(exc).__name__}: {exc}"
                 log.warning("storage plugin %s failed to register its providers: %s", dist, exc)
@@ -117,6 +145,26 @@ class Plugins:
             {**entry.cls.describe(), "distribution": entry.distribution, "version": entry.version}
             for _, entry in sorted(self.providers.items())
         ]
+
+
+def trace_calls(manager: pluggy.PluginManager) -> None:
+    """Print every hook call to stderr: the hook, its arguments, the implementations called
+    and what they returned or raised (``TENSORBAY_TRACE_PLUGINS=1``)."""
+
+    def before(hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
+        names = ", ".join(impl.plugin_name for impl in reversed(impls))
+        print(f"tensorbay plugins: {hook_name}({pformat(dict(kwargs))}) calls {names}", file=sys.stderr)
+
+    def after(
+        outcome: pluggy.Result[Any],
+        hook_name: str,
+        impls: Sequence[pluggy.HookImpl],
+        kwargs: Mapping[str, Any],
+    ) -> None:
+        ended = f"raised {outcome.exception!r}" if outcome.exception else f"returned {outcome.get_result()!r}"
+        print(f"tensorbay plugins: {hook_name} {ended}; {pformat(dict(kwargs))}", file=sys.stderr)
+
+    manager.add_hookcall_monitoring(before, after)
 
 
 _plugins: Plugins | None = None

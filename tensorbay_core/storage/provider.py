@@ -4,6 +4,7 @@ A provider wraps one validated ``StorageConfig`` and an fsspec filesystem. Keys 
 relative to the provider's root (a bucket, a container, a local directory) and are
 checked by ``clean_key`` before any I/O. The base class gives fsspec-backed defaults,
 so a simple provider only declares ``type``, ``fields``, ``root`` and ``make_filesystem``.
+What a subclass must declare is checked when the class is defined, not at its first I/O.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import os
 import posixpath
 import shutil
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import partial
 from typing import IO, Any, ClassVar, cast
 
 from fsspec import AbstractFileSystem
+from fsspec.dircache import DirCache
 
 from ..errors import (
-    AuthenticationError,
     InvalidArgument,
     InvalidConfig,
     NotFound,
@@ -32,8 +33,9 @@ from ..errors import (
     TensorBayError,
 )
 from .config import Field, Secret, StorageConfig, validate_values
+from .connection import connection_error
 from .hashing import HashingReader, stream_sha1
-from .paths import FORBIDDEN, clean_key, clean_prefix
+from .paths import clean_key, clean_prefix, folder_prefix, listable
 
 COPY_CHUNK = 8 * 1024 * 1024
 SIGN_METHODS = ("GET", "PUT")
@@ -67,11 +69,6 @@ def folder_may_match(folder: str, prefix: str, start_after: str = "") -> bool:
     return head.startswith(prefix) or prefix.startswith(head)
 
 
-#: Headers an uploader sends with a signed PUT URL: Azure requires the blob type, the others
-#: leave unsigned headers alone. The HTTP client and the conformance kit both send them.
-SIGNED_PUT_HEADERS = {"x-ms-blob-type": "BlockBlob"}
-
-
 #: The longest a signed URL may live: seven days, the most SigV4 allows, for every provider.
 MAX_SIGNED_SECONDS = 7 * 24 * 3600
 
@@ -89,8 +86,56 @@ def check_signing(method: str, expires: int) -> str:
     return upper
 
 
+def contract_problems(cls: type[StorageProvider]) -> list[str]:
+    """What the provider class ``cls`` lacks or declares wrongly, each with what to do about it."""
+    problems = []
+    type_name = getattr(cls, "type", None)
+    if not isinstance(type_name, str) or not type_name:
+        problems.append('set `type` to the storage type users name in a config, e.g. type = "mystore"')
+    for member, what in REQUIRED_MEMBERS.items():
+        if getattr(cls, member) is getattr(StorageProvider, member):
+            problems.append(f"define `{member}`: {what}")
+    if not isinstance(cls.fields, tuple) or not all(isinstance(f, Field) for f in cls.fields):
+        problems.append("`fields` must be a tuple of `Field`s")
+    signs = cls.signs
+    if not isinstance(signs, frozenset) or not signs <= set(SIGN_METHODS):
+        problems.append('`signs` must be a frozenset of "GET" and "PUT", the methods sign_url signs')
+    elif "PUT" in signs and cls.sign_url is StorageProvider.sign_url:
+        problems.append('`signs` claims "PUT", but only an overridden `sign_url` can sign PUT URLs')
+    headers = cls.signed_put_headers
+    if not isinstance(headers, Mapping) or not all(isinstance(v, str) for v in (*headers, *headers.values())):
+        problems.append("`signed_put_headers` must map header names to values (str to str)")
+    return problems
+
+
+#: The members every concrete provider defines itself, and what each is.
+REQUIRED_MEMBERS = {
+    "root": "a property naming the bucket, container or directory every key is confined to",
+    "make_filesystem": "a method building this config's fsspec filesystem (import its library inside it)",
+}
+
+
+def private_filesystem(fs: AbstractFileSystem) -> AbstractFileSystem:
+    """``fs`` made the provider's own, whatever arguments built it: out of fsspec's instance
+    cache (another config must never be handed it), and with its listings cache off (other
+    writers, signed PUTs and other processes change the storage; a stale listing would hide
+    their objects from ``info`` and ``exists``)."""
+    cache = getattr(type(fs), "_cache", None)
+    token = getattr(fs, "_fs_token_", None)
+    if token is not None and isinstance(cache, MutableMapping) and cache.get(token) is fs:
+        cache.pop(token, None)
+    if getattr(fs.dircache, "use_listings_cache", False):
+        fs.dircache = DirCache(use_listings_cache=False)
+    return fs
+
+
 class StorageProvider:
-    """Base class of every storage backend. Subclass it and register it through the hook."""
+    """Base class of every storage backend. Subclass it and register it through the hook.
+
+    A subclass that lacks a required member (``type``, ``root``, ``make_filesystem``) fails
+    when it is defined, with a ``TypeError`` saying what to add. A base class meant to be
+    subclassed declares itself abstract: ``class Base(StorageProvider, abstract=True)``.
+    """
 
     type: ClassVar[str]
     fields: ClassVar[tuple[Field, ...]] = ()
@@ -103,6 +148,31 @@ class StorageProvider:
     #: Whether reading an object back costs little (a local disk): the service then checks a
     #: changed etag against the recorded SHA-1 instead of reporting a change at once.
     cheap_reads: ClassVar[bool] = False
+    #: The methods ``sign_url`` signs ("GET", "PUT"). The kit tests each one it names, and
+    #: skips the others; an instance may narrow it in ``__init__`` (a config without the
+    #: key that signs). The default ``sign_url`` signs GET through fsspec's ``sign``.
+    signs: frozenset[str] = frozenset()
+    #: Headers an uploader must send with a PUT to a URL from ``sign_url`` (e.g. Azure's blob
+    #: type); the core sends exactly these.
+    signed_put_headers: ClassVar[Mapping[str, str]] = {}
+    #: A text the filesystem reads as a version id when a path contains it (s3fs's
+    #: ``?versionId=``): keys containing it are refused and left out of listings.
+    version_mark: ClassVar[str] = ""
+    #: Whether this class only shares code with providers that subclass it (see the class doc).
+    abstract: ClassVar[bool] = True
+
+    def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.abstract = abstract
+        if abstract:
+            return
+        problems = contract_problems(cls)
+        if problems:
+            raise TypeError(
+                f"storage provider {cls.__module__}.{cls.__qualname__} does not meet the provider "
+                f"contract: {'; '.join(problems)} (or, for a base class of other providers, "
+                f"declare it `class {cls.__name__}(..., abstract=True)`)"
+            )
 
     def __init__(self, config: StorageConfig) -> None:
         if config.type != self.type:
@@ -151,14 +221,31 @@ class StorageProvider:
 
         Spell it the way the filesystem's ``ls`` spells paths (no protocol).
         """
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define `root`")
 
     def make_filesystem(self) -> AbstractFileSystem:
-        """Build the fsspec filesystem for this config (called once, lazily).
+        """Build the fsspec filesystem for this config (called once, lazily, by ``filesystem``).
 
-        Pass ``skip_instance_cache=True``: the provider caches it, not fsspec.
+        Import the filesystem's library here, not at module level. The base takes the result
+        out of fsspec's instance cache and turns its listings cache off (``private_filesystem``).
         """
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define `make_filesystem`")
+
+    def probe_connection(self) -> None:
+        """Make the one cheap request that proves the config works; let any failure raise.
+
+        The default: the root must exist as a folder, and the first key under the dataset
+        prefix is listed. Object stores override it with a single listing request
+        (``MaxKeys=1``). ``check_connection`` maps what it raises (see ``connection``).
+        """
+        name = self.config.name
+        try:
+            kind = self.filesystem().info(self.root).get("type")
+        except FileNotFoundError:
+            raise InvalidConfig(f"storage config {name!r}: {self.root!r} does not exist") from None
+        if kind != "directory":
+            raise InvalidConfig(f"storage config {name!r}: {self.root!r} is not a bucket or folder")
+        next(self.iter_objects(folder_prefix(self.dataset_prefix)), None)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -173,15 +260,26 @@ class StorageProvider:
             with self._fs_lock:
                 if self._fs is None:
                     try:
-                        self._fs = self.make_filesystem()
+                        self._fs = private_filesystem(self.make_filesystem())
                     except Exception as exc:
                         raise self.translate_error(exc) from None
         return self._fs
 
     def fs_path(self, key: str) -> str:
-        """The filesystem path of ``key``; refuses anything outside the root."""
+        """The filesystem path of ``key``; refuses anything outside the root, and keys the
+        filesystem would cut at its ``version_mark``."""
         cleaned = clean_key(key, allow_empty=True)
+        if self.version_mark and self.version_mark in cleaned:
+            raise InvalidArgument(
+                f"storage path {key!r} contains {self.version_mark!r}, which the {self.type} "
+                "filesystem reads as a version"
+            )
         return posixpath.join(self.root, cleaned) if cleaned else self.root
+
+    def listable(self, key: str) -> bool:
+        """Whether a key found in storage is one the contract can name (see ``paths.listable``),
+        without the ``version_mark``: listings skip the others."""
+        return listable(key) and not (self.version_mark and self.version_mark in key)
 
     def location(self) -> str:
         """Which storage service this config reaches (an endpoint, an account), normalised so
@@ -275,7 +373,7 @@ class StorageProvider:
         children = []
         for info in entries:
             key = self.key_of(info["name"])
-            if key == folder or FORBIDDEN.search(key):
+            if key == folder or not self.listable(key):
                 continue
             children.append((key + "/" if info.get("type") == "directory" else key, key, info))
         children.sort(key=lambda child: child[0])
@@ -435,16 +533,29 @@ class StorageProvider:
         except Exception as exc:
             raise self.translate_error(exc, key) from None
 
+    def signing(self, key: str, method: str, expires: int) -> tuple[str, str]:
+        """``(method, key)`` checked for ``sign_url``: ``InvalidArgument`` for a method other
+        than GET or PUT, a bad lifetime or a bad key (before any I/O), then ``StorageError``
+        for a method this provider does not sign (not in ``signs``)."""
+        method = check_signing(method, expires)
+        key = clean_key(key)
+        if method not in self.signs:
+            raise self.cannot_sign(method)
+        return method, key
+
+    def cannot_sign(self, method: str) -> StorageError:
+        """The error for a method this provider does not sign; override it to say why."""
+        name = self.config.name
+        return StorageError(f"storage config {name!r} (type {self.type!r}) does not sign {method} URLs")
+
     def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
         """A URL that allows ``method`` (GET or PUT) on ``key`` for ``expires`` seconds.
 
-        ``StorageError`` if the backend cannot sign this method. The default signs GET
-        through fsspec's ``sign``; override it for PUT.
+        ``StorageError`` for a method not in ``signs``. A PUT to the URL sends the headers
+        in ``signed_put_headers``. The default signs GET through fsspec's ``sign``; override
+        it for PUT.
         """
-        method = check_signing(method, expires)
-        key = clean_key(key)
-        if method != "GET":
-            raise StorageError(f"storage type {self.type!r} cannot sign {method} URLs")
+        method, key = self.signing(key, method, expires)
         try:
             return str(self.filesystem().sign(self.fs_path(key), expiration=expires))
         except NotImplementedError:
@@ -455,27 +566,14 @@ class StorageProvider:
     def check_connection(self) -> None:
         """Fail now, with a clear error, if the config cannot reach its storage.
 
-        The root must exist, and the first key under the dataset prefix is listed.
+        Runs ``probe_connection`` and maps its failure by the one policy in ``connection``:
+        wrong credentials ``AuthenticationError``, no permission ``PermissionDenied``, a
+        missing root or an unreachable endpoint ``InvalidConfig``. Override the probe, not this.
         """
-        name = self.config.name
         try:
-            kind = self.filesystem().info(self.root).get("type")
-            if kind != "directory":
-                raise InvalidConfig(f"storage config {name!r}: {self.root!r} is not a bucket or folder")
-            next(self.iter_objects(self.dataset_prefix + "/" if self.dataset_prefix else ""), None)
-        except FileNotFoundError:
-            raise InvalidConfig(f"storage config {name!r}: {self.root!r} does not exist") from None
-        except (InvalidConfig, AuthenticationError):
-            raise
+            self.probe_connection()
         except Exception as exc:
-            error = self.translate_error(exc)
-            if isinstance(error, PermissionDenied):
-                raise AuthenticationError(
-                    f"storage config {name!r}: credentials were refused: {error.message}"
-                ) from None
-            raise InvalidConfig(
-                f"storage config {name!r} cannot reach its storage: {error.message}"
-            ) from None
+            raise connection_error(self.config.name, self.translate_error(exc)) from None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r})"

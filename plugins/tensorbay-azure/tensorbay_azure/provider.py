@@ -28,7 +28,6 @@ from tensorbay_core.errors import (
 )
 from tensorbay_core.storage import Field, ObjectInfo, StorageConfig, StorageProvider
 from tensorbay_core.storage.paths import clean_key, clean_prefix
-from tensorbay_core.storage.provider import check_signing
 
 if TYPE_CHECKING:
     from adlfs import AzureBlobFileSystem
@@ -95,6 +94,10 @@ class AzureProvider(StorageProvider):
     type = "azure"
     description = "A container of an Azure Blob storage account, through adlfs and azure-storage-blob."
     file_path_help = "a folder inside the container where datasets store their data"
+    #: Signing needs the account key: a config with a SAS token only signs nothing.
+    signs = frozenset({"GET", "PUT"})
+    #: Azure refuses a Put Blob without the blob type.
+    signed_put_headers = {"x-ms-blob-type": "BlockBlob"}
     fields = (
         Field(
             "account_type",
@@ -159,6 +162,8 @@ class AzureProvider(StorageProvider):
                 raise InvalidConfig(f"storage config {name!r}: connection_string is for another account")
         self._service: BlobServiceClient | None = None
         self._service_lock = threading.Lock()
+        if self.account_key() is None:
+            self.signs = frozenset()
 
     def location(self) -> str:
         """The account's blob service URL, however the config spells the account."""
@@ -374,14 +379,14 @@ class AzureProvider(StorageProvider):
         A PUT must carry the header ``x-ms-blob-type: BlockBlob``: Azure refuses a Put
         Blob without it. Signing needs the account key (a SAS-only config cannot sign).
         """
-        method = check_signing(method, expires)
-        key = clean_key(key)
-        if self.account_key() is None:
-            raise StorageError(f"storage config {self.config.name!r} can sign URLs only with an account key")
+        method, key = self.signing(key, method, expires)
         try:
             return self._readable_url(self.root, key, "r" if method == "GET" else "cw", expires)
         except Exception as exc:
             raise self.translate_error(exc, key) from None
+
+    def cannot_sign(self, method: str) -> StorageError:
+        return StorageError(f"storage config {self.config.name!r} can sign URLs only with an account key")
 
     def check_connection(self) -> None:
         """List one blob under the dataset prefix: proves the container exists and the credentials work."""

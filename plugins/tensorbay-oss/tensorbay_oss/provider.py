@@ -107,6 +107,7 @@ class OSSProvider(StorageProvider):
 
     type = "oss"
     description = "A bucket on Aliyun Object Storage Service (OSS), through ossfs and oss2."
+    signs = frozenset({"GET", "PUT"})
     fields = (
         Field(
             "endpoint",

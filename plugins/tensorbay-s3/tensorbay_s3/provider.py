@@ -99,6 +99,7 @@ class S3Provider(StorageProvider):
 
     type = "s3"
     description = "A bucket on Amazon S3 or an S3-compatible server, through s3fs."
+    signs = frozenset({"GET", "PUT"})
     fields = (
         Field(
             "endpoint",
