@@ -106,7 +106,25 @@ def root(tmp_path: Path) -> Path:
     return path
 
 
-class TestLocalConformance(ProviderConformance):
+class LocalConformance(ProviderConformance):
+    """What the kit needs to build wrong on purpose, as a local directory can be wrong."""
+
+    @pytest.fixture
+    def missing_root(self, tmp_path: Path) -> Iterator[LocalProvider]:
+        yield local(tmp_path / "never-made", signing_key="local-signing-key-0123456789")
+
+    @pytest.fixture
+    def wrong_credentials(self) -> Iterator[LocalProvider]:
+        pytest.skip("a directory on this machine takes no credentials")
+        yield  # type: ignore[misc]
+
+    @pytest.fixture
+    def unreachable(self) -> Iterator[LocalProvider]:
+        pytest.skip("a directory on this machine has no endpoint to reach")
+        yield  # type: ignore[misc]
+
+
+class TestLocalConformance(LocalConformance):
     """Without an endpoint: GET URLs are file:// URLs, PUT cannot be signed."""
 
     @pytest.fixture
@@ -114,7 +132,7 @@ class TestLocalConformance(ProviderConformance):
         yield local(root, signing_key="local-signing-key-0123456789")
 
 
-class TestLocalSignedConformance(ProviderConformance):
+class TestLocalSignedConformance(LocalConformance):
     """With an endpoint: signed GET and PUT URLs, served like `gas serve` serves them."""
 
     @pytest.fixture
