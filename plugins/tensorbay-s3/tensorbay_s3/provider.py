@@ -14,15 +14,21 @@ from typing import IO, TYPE_CHECKING, Any
 from tensorbay_core.errors import (
     AuthenticationError,
     DataChanged,
-    InvalidArgument,
     InvalidConfig,
     NotFound,
     PermissionDenied,
     TensorBayError,
 )
-from tensorbay_core.storage import Field, ObjectInfo, StorageConfig, StorageProvider
-from tensorbay_core.storage.paths import clean_key, clean_prefix
-from tensorbay_core.storage.provider import check_signing
+from tensorbay_core.storage import (
+    Field,
+    ObjectInfo,
+    StorageConfig,
+    StorageProvider,
+    clean_key,
+    clean_prefix,
+    find_cause,
+    folder_prefix,
+)
 
 if TYPE_CHECKING:
     from s3fs import S3FileSystem
@@ -33,28 +39,22 @@ AUTH_CODES = frozenset(
 )
 DENIED_CODES = frozenset({"AccessDenied", "AllAccessDisabled", "AccountProblem"})
 MISSING_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
-#: s3fs reads what follows this in a path as a version id, so no key may contain it.
-VERSION_MARK = "?versionId="
 #: CopyObject copies objects up to 5 GiB in one request; larger ones go through s3fs.
 SINGLE_COPY_LIMIT = 5 * 2**30
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
-def s3_error(exc: BaseException) -> dict[str, Any] | None:
-    """The ``Error`` part of the S3 response behind ``exc``, if any.
+def error_part(exc: BaseException) -> Any:
+    """The ``Error`` part of an S3 response an exception carries (botocore's ``ClientError``)."""
+    response = getattr(exc, "response", None)
+    return response.get("Error") if isinstance(response, dict) else None
 
-    s3fs turns botocore's ``ClientError`` into an ``OSError`` and keeps the original
-    as its cause (or context), so the chain is searched.
-    """
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
-        response = getattr(seen, "response", None)
-        if isinstance(response, dict) and isinstance(response.get("Error"), dict):
-            return response["Error"]
-        seen = seen.__cause__ or seen.__context__
-    return None
+
+def s3_error(exc: BaseException) -> dict[str, Any] | None:
+    """The ``Error`` part of the S3 response behind ``exc``, if any (s3fs re-raises botocore's
+    ``ClientError`` as an ``OSError`` caused by it)."""
+    found = find_cause(exc, lambda e: isinstance(error_part(e), dict))
+    return None if found is None else error_part(found)
 
 
 class _NoRedirects:
@@ -85,21 +85,14 @@ def no_redirect_session() -> type:
     return NoRedirectSession
 
 
-def listable(key: str) -> bool:
-    """Whether a stored key is one the contract can name (folder markers and keys
-    with ``..``, ``//``, control characters or ``?versionId=`` are not)."""
-    try:
-        return clean_key(key) == key and VERSION_MARK not in key
-    except InvalidArgument:
-        return False
-
-
 class S3Provider(StorageProvider):
     """A bucket on Amazon S3 or on any S3-compatible server (MinIO, Ceph, moto, ...)."""
 
     type = "s3"
     description = "A bucket on Amazon S3 or an S3-compatible server, through s3fs."
     signs = frozenset({"GET", "PUT"})
+    #: s3fs reads what follows this in a path as a version id.
+    version_mark = "?versionId="
     fields = (
         Field(
             "endpoint",
@@ -140,15 +133,6 @@ class S3Provider(StorageProvider):
     def root(self) -> str:
         return str(self.value("bucket_name"))
 
-    def fs_path(self, key: str) -> str:
-        """The s3fs path of ``key``; also refuses keys s3fs would cut at ``?versionId=``."""
-        path = super().fs_path(key)
-        if VERSION_MARK in path:
-            raise InvalidArgument(
-                f"storage path {key!r} contains {VERSION_MARK!r}, which s3fs reads as a version"
-            )
-        return path
-
     def endpoint_url(self) -> str | None:
         """The endpoint as a URL (``https://`` when the config names only a host)."""
         endpoint = self.value("endpoint")
@@ -171,11 +155,6 @@ class S3Provider(StorageProvider):
                 # A redirect is never followed: it could point the server anywhere.
                 "http_session_cls": no_redirect_session(),
             },
-            # The provider caches the filesystem; fsspec's cache would share it across configs.
-            "skip_instance_cache": True,
-            # Other writers (signed PUTs, other processes) change the bucket: never trust
-            # a cached listing.
-            "use_listings_cache": False,
         }
         return {name: value for name, value in kwargs.items() if value is not None}
 
@@ -229,7 +208,7 @@ class S3Provider(StorageProvider):
             except Exception as exc:
                 raise self.translate_error(exc, prefix) from None
             for item in page.get("Contents", ()):
-                if listable(item["Key"]):
+                if self.listable(item["Key"]):
                     stamp = item.get("LastModified")
                     yield ObjectInfo(
                         item["Key"],
@@ -262,7 +241,8 @@ class S3Provider(StorageProvider):
         self, src_key: str, dst_key: str, source: StorageProvider | None = None, *, size: int | None = None
     ) -> ObjectInfo:
         """With the source's size known, one CopyObject request whose answer describes the
-        copy (no HEAD before or after); otherwise the base class's way."""
+        copy (no HEAD before or after); otherwise the base class's way (s3fs's ``cp_file``:
+        CopyObject, or UploadPartCopy over 150 MiB; no byte passes through here)."""
         origin = source or self
         if size is None or size > SINGLE_COPY_LIMIT or origin.copy_scope() != self.copy_scope():
             return super().copy(src_key, dst_key, source, size=size)
@@ -278,32 +258,16 @@ class S3Provider(StorageProvider):
         etag = str(result.get("ETag", "")).strip('"')
         return ObjectInfo(dst, size, etag, stamp.timestamp() if stamp is not None else None)
 
-    def server_side_copy(self, src_path: str, dst_path: str) -> None:
-        """CopyObject (UploadPartCopy for objects over 150 MiB): no byte passes through here."""
-        self.filesystem().cp_file(src_path, dst_path)
-
     def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
         """A presigned GET or PUT URL. A PUT URL takes the body as is (no extra signed headers)."""
-        method = check_signing(method, expires)
-        key = clean_key(key)
+        method, key = self.signing(key, method, expires)
         action = "get_object" if method == "GET" else "put_object"
         try:
             return str(self.filesystem().url(self.fs_path(key), expires=expires, client_method=action))
         except Exception as exc:
             raise self.translate_error(exc, key) from None
 
-    def check_connection(self) -> None:
+    def probe_connection(self) -> None:
         """List one key under the dataset prefix: proves the bucket exists and the credentials work."""
-        prefix = self.dataset_prefix + "/" if self.dataset_prefix else ""
-        name = self.config.name
-        try:
-            self.filesystem().call_s3("list_objects_v2", Bucket=self.root, Prefix=prefix, MaxKeys=1)
-        except Exception as exc:
-            error = self.translate_error(exc)
-            if isinstance(error, AuthenticationError | PermissionDenied):
-                raise error from None
-            if isinstance(error, NotFound):
-                raise InvalidConfig(error.message) from None
-            raise InvalidConfig(
-                f"storage config {name!r} cannot reach its storage: {error.message}"
-            ) from None
+        prefix = folder_prefix(self.dataset_prefix)
+        self.filesystem().call_s3("list_objects_v2", Bucket=self.root, Prefix=prefix, MaxKeys=1)

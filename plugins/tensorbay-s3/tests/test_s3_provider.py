@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import logging
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -46,10 +43,50 @@ def object_requests(log: list[RecordedRequest], bucket: str) -> list[RecordedReq
     return [r for r in log if r.path.startswith(f"/{bucket}/") and r.path != f"/{bucket}/"]
 
 
+def denied_key(bucket: S3Bucket, auth: S3Credentials) -> dict[str, str]:
+    """Credentials of a new IAM user (of moto's) whose policy denies all of S3."""
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=bucket.endpoint,
+        aws_access_key_id=auth.key_id,
+        aws_secret_access_key=auth.secret,
+        region_name="us-east-1",
+    )
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(
+        UserName="reader",
+        PolicyName="nothing-on-s3",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": '
+        '[{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}',
+    )
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    return {"accesskey_id": key["AccessKeyId"], "accesskey_secret": key["SecretAccessKey"]}
+
+
 class TestS3Conformance(ProviderConformance):
+    sdk_modules = ("s3fs", "botocore", "aiobotocore", "boto3")
+
     @pytest.fixture
     def provider(self, s3_bucket: S3Bucket) -> Iterator[S3Provider]:
         yield make(s3_bucket)
+
+    @pytest.fixture
+    def wrong_credentials(self, s3_bucket: S3Bucket, s3_auth: S3Credentials) -> Iterator[S3Provider]:
+        yield make(s3_bucket, accesskey_id=s3_auth.key_id, accesskey_secret="wrong-" + s3_auth.secret)
+
+    @pytest.fixture
+    def missing_root(self, s3_bucket: S3Bucket) -> Iterator[S3Provider]:
+        yield make(s3_bucket, bucket_name="no-such-bucket-here")
+
+    @pytest.fixture
+    def no_permission(self, s3_bucket: S3Bucket, s3_auth: S3Credentials) -> Iterator[S3Provider]:
+        yield make(s3_bucket, **denied_key(s3_bucket, s3_auth))
+
+    @pytest.fixture
+    def unreachable(self, s3_bucket: S3Bucket) -> Iterator[S3Provider]:
+        yield make(s3_bucket, endpoint="http://127.0.0.1:9")
 
 
 # -- registration and config ------------------------------------------------------------------
@@ -69,17 +106,6 @@ def test_registered_through_the_entry_point() -> None:
     }
     assert fields["accesskey_secret"]["secret"] and fields["session_token"]["secret"]
     assert not fields["endpoint"]["required"] and fields["bucket_name"]["required"]
-
-
-def test_importing_the_plugin_leaves_the_sdks_unloaded() -> None:
-    code = (
-        "import sys; from tensorbay_core.storage import get_plugins; "
-        "assert 's3' in get_plugins().providers; "
-        "sdks = ('s3fs', 'botocore', 'aiobotocore', 'boto3'); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in sdks))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 @pytest.mark.parametrize("bucket_name", ["a/b", "../x", "-x", "x y"])
@@ -105,9 +131,18 @@ def test_filesystem_kwargs(s3_bucket: S3Bucket) -> None:
     assert kwargs["token"] == "tok" and kwargs["endpoint_url"] == s3_bucket.endpoint
     assert kwargs["client_kwargs"] == {"region_name": "eu-west-1"}
     assert kwargs["config_kwargs"]["max_pool_connections"] == S3Provider.max_connections
-    assert kwargs["skip_instance_cache"] is True
+
+
+def test_the_filesystem_keeps_no_listing(s3_bucket: S3Bucket) -> None:
+    """s3fs caches listings unless told not to, and answers ``info`` from them: the base
+    class turns that off, so an object another writer stored is found at once."""
+    provider = make(s3_bucket)
+    provider.put_stream(io.BytesIO(b"1"), "folder/first")
     fs = provider.filesystem()
-    assert fs is not make(s3_bucket, region="eu-west-1", session_token="tok").filesystem()
+    assert [p.rsplit("/", 1)[1] for p in fs.ls(provider.fs_path("folder"), detail=False)] == ["first"]
+    s3_bucket.client.put_object(Bucket=s3_bucket.name, Key="folder/second", Body=b"2")
+    assert provider.info("folder/second").size == 1
+    assert len(fs.ls(provider.fs_path("folder"))) == 2
 
 
 # -- check_connection --------------------------------------------------------------------------
@@ -119,13 +154,10 @@ def test_check_connection_accepts_real_credentials(s3_bucket: S3Bucket, s3_auth:
     ).check_connection()
 
 
-def test_wrong_secret_is_an_authentication_error(s3_bucket: S3Bucket, s3_auth: S3Credentials) -> None:
-    wrong = "definitely-not-the-secret-" + s3_auth.secret[:6]
-    provider = make(s3_bucket, accesskey_id=s3_auth.key_id, accesskey_secret=wrong)
-    with pytest.raises(AuthenticationError, match="credentials were refused") as caught:
+def test_wrong_secret_names_the_refusal(s3_bucket: S3Bucket, s3_auth: S3Credentials) -> None:
+    provider = make(s3_bucket, accesskey_id=s3_auth.key_id, accesskey_secret="not-" + s3_auth.secret)
+    with pytest.raises(AuthenticationError, match=r"credentials were refused by S3 \(SignatureDoesNotMatch"):
         provider.check_connection()
-    assert wrong not in str(caught.value) and s3_auth.secret not in str(caught.value)
-    assert caught.value.__cause__ is None
 
 
 def test_unknown_access_key_is_an_authentication_error(s3_bucket: S3Bucket, s3_auth: S3Credentials) -> None:
@@ -134,40 +166,9 @@ def test_unknown_access_key_is_an_authentication_error(s3_bucket: S3Bucket, s3_a
         provider.check_connection()
 
 
-def test_missing_bucket_is_an_invalid_config(s3_bucket: S3Bucket) -> None:
-    provider = make(s3_bucket, bucket_name="no-such-bucket-here")
-    with pytest.raises(InvalidConfig, match="'no-such-bucket-here'") as caught:
-        provider.check_connection()
-    assert s3_bucket.secret not in str(caught.value)
-
-
-def test_unreachable_endpoint_is_an_invalid_config(s3_bucket: S3Bucket) -> None:
-    with pytest.raises(InvalidConfig, match="cannot reach"):
-        make(s3_bucket, endpoint="http://127.0.0.1:9").check_connection()
-
-
-def test_denied_access_is_a_permission_error(s3_bucket: S3Bucket, s3_auth: S3Credentials) -> None:
-    # A second bucket this user's policy does not cover, checked with moto's IAM.
-    import boto3
-
-    iam = boto3.client(
-        "iam",
-        endpoint_url=s3_bucket.endpoint,
-        aws_access_key_id=s3_auth.key_id,
-        aws_secret_access_key=s3_auth.secret,
-        region_name="us-east-1",
-    )
-    iam.create_user(UserName="reader")
-    iam.put_user_policy(
-        UserName="reader",
-        PolicyName="nothing-on-s3",
-        PolicyDocument='{"Version": "2012-10-17", "Statement": '
-        '[{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}',
-    )
-    key = iam.create_access_key(UserName="reader")["AccessKey"]
-    provider = make(s3_bucket, accesskey_id=key["AccessKeyId"], accesskey_secret=key["SecretAccessKey"])
-    with pytest.raises(PermissionDenied, match="AccessDenied"):
-        provider.check_connection()
+def test_missing_bucket_is_named(s3_bucket: S3Bucket) -> None:
+    with pytest.raises(InvalidConfig, match="bucket 'no-such-bucket-here' of storage config"):
+        make(s3_bucket, bucket_name="no-such-bucket-here").check_connection()
 
 
 # -- listing -----------------------------------------------------------------------------------
@@ -302,35 +303,9 @@ def test_signed_urls_use_sigv4(s3_bucket: S3Bucket) -> None:
         assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url and "X-Amz-Expires=600" in url
 
 
-def test_signing_longer_than_a_week_is_refused(s3_bucket: S3Bucket) -> None:
-    with pytest.raises(InvalidArgument, match="at most"):
-        make(s3_bucket).sign_url("k", "GET", 8 * 24 * 3600)
-
-
 # -- errors ------------------------------------------------------------------------------------
 
 
-def test_errors_never_carry_the_secret(
-    s3_bucket: S3Bucket, s3_auth: S3Credentials, caplog: pytest.LogCaptureFixture
-) -> None:
-    wrong = "wrong-" + s3_auth.secret
-    provider = make(s3_bucket, accesskey_id=s3_auth.key_id, accesskey_secret=wrong)
-    failing = [
-        lambda: provider.info("k"),
-        lambda: provider.open("k"),
-        lambda: list(provider.iter_objects("")),
-        lambda: provider.put_stream(io.BytesIO(b"x"), "k"),
-        lambda: provider.copy("a", "b"),
-    ]
-    with caplog.at_level(logging.DEBUG):
-        for call in failing:
-            with pytest.raises((AuthenticationError, PermissionDenied)) as caught:
-                call()
-            assert wrong not in str(caught.value) and wrong not in repr(caught.value)
-    assert wrong not in caplog.text
-
-
-def test_listing_error_is_authentication_error(s3_bucket: S3Bucket, s3_auth: S3Credentials) -> None:
-    provider = make(s3_bucket, accesskey_id=s3_auth.key_id, accesskey_secret="nope-nope")
-    with pytest.raises(AuthenticationError, match="SignatureDoesNotMatch"):
-        next(provider.iter_objects(""))
+def test_denied_access_names_the_code(s3_bucket: S3Bucket, s3_auth: S3Credentials) -> None:
+    with pytest.raises(PermissionDenied, match="AccessDenied"):
+        make(s3_bucket, **denied_key(s3_bucket, s3_auth)).check_connection()
