@@ -31,9 +31,16 @@ from tensorbay_core.errors import (
     StorageError,
     TensorBayError,
 )
-from tensorbay_core.storage import Field, ObjectInfo, StorageConfig, StorageProvider, clean_key
-from tensorbay_core.storage.paths import clean_prefix
-from tensorbay_core.storage.provider import check_signing
+from tensorbay_core.storage import (
+    Field,
+    ObjectInfo,
+    StorageConfig,
+    StorageProvider,
+    clean_key,
+    clean_prefix,
+    find_cause,
+    folder_prefix,
+)
 
 if TYPE_CHECKING:
     import oss2
@@ -80,14 +87,6 @@ def normalize_endpoint(endpoint: str) -> str:
         )
     scheme, host, port = match.groups()
     return f"{scheme or 'https'}://{host.lower()}{port or ''}"
-
-
-def addressable(key: str) -> bool:
-    """Whether a stored key is one the contract can name (not a folder marker, no ``..``, ``//``...)."""
-    try:
-        return clean_key(key) == key
-    except InvalidArgument:
-        return False
 
 
 def read_full(stream: IO[bytes], size: int) -> bytes:
@@ -154,8 +153,6 @@ class OSSProvider(StorageProvider):
             "endpoint": self.endpoint,
             "key": self.value("accesskey_id"),
             "secret": self.value("accesskey_secret"),
-            "skip_instance_cache": True,  # the provider caches its filesystem
-            "use_listings_cache": False,  # other writers change the bucket too
         }
         if self.value("security_token"):
             kwargs["token"] = self.value("security_token")
@@ -198,8 +195,8 @@ class OSSProvider(StorageProvider):
         if oss2 is None:  # not imported yet, so not one of its errors
             return super().translate_error(exc, key)
         errors = oss2.exceptions
-        cause = exc if isinstance(exc, errors.OssError) else exc.__cause__
-        if not isinstance(cause, errors.OssError):
+        cause = find_cause(exc, errors.OssError)
+        if cause is None:
             return super().translate_error(exc, key)
         name = self.config.name
         where = f"{key!r} on storage config {name!r}" if key else f"storage config {name!r}"
@@ -226,23 +223,9 @@ class OSSProvider(StorageProvider):
             return PermissionDenied(f"OSS denied access to {where}: {reason}")
         return StorageError(f"OSS operation on {where} failed: {reason}")
 
-    def check_connection(self) -> None:
+    def probe_connection(self) -> None:
         """List one key under the dataset prefix: the bucket must exist and the keys must work."""
-        name = self.config.name
-        prefix = self.dataset_prefix + "/" if self.dataset_prefix else ""
-        try:
-            self.oss_bucket().list_objects_v2(prefix=prefix, max_keys=1)
-        except Exception as exc:
-            error = self.translate_error(exc)
-            if isinstance(error, AuthenticationError | InvalidConfig):
-                raise error from None
-            if isinstance(error, PermissionDenied):
-                raise AuthenticationError(
-                    f"storage config {name!r}: credentials were refused: {error.message}"
-                ) from None
-            raise InvalidConfig(
-                f"storage config {name!r} cannot reach its storage: {error.message}"
-            ) from None
+        self.oss_bucket().list_objects_v2(prefix=folder_prefix(self.dataset_prefix), max_keys=1)
 
     # -- objects --------------------------------------------------------------------------------
 
@@ -258,7 +241,7 @@ class OSSProvider(StorageProvider):
                 self.oss_bucket(), prefix=prefix, start_after=start_after, max_keys=PAGE_SIZE
             )
             for obj in pages:
-                if addressable(obj.key):
+                if self.listable(obj.key):
                     yield ObjectInfo(obj.key, obj.size, obj.etag, float(obj.last_modified))
         except oss2.exceptions.OssError as exc:
             raise self.translate_error(exc, prefix) from None
@@ -370,8 +353,7 @@ class OSSProvider(StorageProvider):
     def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
         """A V1-signed URL for GET or PUT. A PUT through it must send no Content-Type or
         Content-MD5 header (neither was signed)."""
-        method = check_signing(method, expires)
-        key = clean_key(key)
+        method, key = self.signing(key, method, expires)
         try:
             return str(self.oss_bucket().sign_url(method, key, expires, slash_safe=True))
         except Exception as exc:
