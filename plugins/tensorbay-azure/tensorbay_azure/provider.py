@@ -19,15 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 from tensorbay_core.errors import (
     AuthenticationError,
-    InvalidArgument,
     InvalidConfig,
     NotFound,
     PermissionDenied,
     StorageError,
     TensorBayError,
 )
-from tensorbay_core.storage import Field, ObjectInfo, StorageConfig, StorageProvider
-from tensorbay_core.storage.paths import clean_key, clean_prefix
+from tensorbay_core.storage import (
+    Field,
+    ObjectInfo,
+    StorageConfig,
+    StorageProvider,
+    clean_prefix,
+    find_cause,
+    folder_prefix,
+)
 
 if TYPE_CHECKING:
     from adlfs import AzureBlobFileSystem
@@ -39,22 +45,8 @@ AUTH_CODES = frozenset({"AuthenticationFailed", "InvalidAuthenticationInfo", "No
 #: How long the SAS of a copy source lives, and how long a copy may take.
 COPY_SOURCE_SECONDS = 3600
 COPY_TIMEOUT = 3600.0
-#: adlfs reads what follows this in a path as a version id, so no key may contain it.
-VERSION_MARK = "?versionid="
 _CONTAINER = re.compile(r"\$?[a-z0-9][a-z0-9-]*")
 _SIGNATURE = re.compile(r"(sig=)[^&\s'\"<]+", re.IGNORECASE)
-
-
-def azure_error(exc: BaseException) -> Any:
-    """The azure-core ``HttpResponseError`` behind ``exc`` (adlfs wraps some), if any."""
-    from azure.core.exceptions import HttpResponseError
-
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None or isinstance(seen, HttpResponseError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 @functools.cache
@@ -79,15 +71,6 @@ def no_redirect_filesystem() -> type[AzureBlobFileSystem]:
     return NoRedirectFileSystem
 
 
-def listable(key: str) -> bool:
-    """Whether a blob name is a key the contract can name (not ``a//b``, ``x/``, ``..``,
-    ``?versionid=``)."""
-    try:
-        return clean_key(key) == key and VERSION_MARK not in key
-    except InvalidArgument:
-        return False
-
-
 class AzureProvider(StorageProvider):
     """A container of an Azure Blob storage account (Global or China cloud, or Azurite)."""
 
@@ -98,6 +81,8 @@ class AzureProvider(StorageProvider):
     signs = frozenset({"GET", "PUT"})
     #: Azure refuses a Put Blob without the blob type.
     signed_put_headers = {"x-ms-blob-type": "BlockBlob"}
+    #: adlfs reads what follows this in a path as a version id.
+    version_mark = "?versionid="
     fields = (
         Field(
             "account_type",
@@ -173,15 +158,6 @@ class AzureProvider(StorageProvider):
     def root(self) -> str:
         return str(self.value("container_name"))
 
-    def fs_path(self, key: str) -> str:
-        """The adlfs path of ``key``; also refuses keys adlfs would cut at ``?versionid=``."""
-        path = super().fs_path(key)
-        if VERSION_MARK in path:
-            raise InvalidArgument(
-                f"storage path {key!r} contains {VERSION_MARK!r}, which adlfs reads as a version"
-            )
-        return path
-
     # -- the one mapping of fields to SDK options -------------------------------------------------
 
     def blob_endpoint(self) -> str:
@@ -217,13 +193,7 @@ class AzureProvider(StorageProvider):
         return parse_connection_string(given, case_sensitive_keys=False).get("accountkey")
 
     def make_filesystem(self) -> AzureBlobFileSystem:
-        return no_redirect_filesystem()(
-            connection_string=self.connection_string(),
-            # The provider caches the filesystem; fsspec's cache would share it across configs.
-            skip_instance_cache=True,
-            # Other writers (signed PUTs, other processes) change the container.
-            use_listings_cache=False,
-        )
+        return no_redirect_filesystem()(connection_string=self.connection_string())
 
     def service(self) -> BlobServiceClient:
         """The synchronous blob service client: built on first use, thread-safe, cached."""
@@ -259,7 +229,10 @@ class AzureProvider(StorageProvider):
         """Map Azure's error codes and statuses; anything else goes to the generic mapping."""
         if isinstance(exc, TensorBayError):
             return exc
-        error = azure_error(exc)
+        from azure.core.exceptions import HttpResponseError
+
+        # adlfs re-raises some of the SDK's errors as OSError, caused by them.
+        error = find_cause(exc, HttpResponseError)
         if error is None:
             return super().translate_error(exc, key)
         # Not every HttpResponseError (e.g. AzureSigningError) carries a code or status.
@@ -307,7 +280,7 @@ class AzureProvider(StorageProvider):
             if page is None:
                 return
             for blob in blobs:
-                if blob.name > start_after and listable(blob.name):
+                if blob.name > start_after and self.listable(blob.name):
                     yield ObjectInfo(
                         blob.name, int(blob.size), str(blob.etag).strip('"'), blob.last_modified.timestamp()
                     )
@@ -388,21 +361,9 @@ class AzureProvider(StorageProvider):
     def cannot_sign(self, method: str) -> StorageError:
         return StorageError(f"storage config {self.config.name!r} can sign URLs only with an account key")
 
-    def check_connection(self) -> None:
+    def probe_connection(self) -> None:
         """List one blob under the dataset prefix: proves the container exists and the credentials work."""
-        prefix = self.dataset_prefix + "/" if self.dataset_prefix else None
-        name = self.config.name
-        try:
-            container = self.service().get_container_client(self.root)
-            # No retries: the SDK's back-off would keep a wrong endpoint waiting a minute or more.
-            listing = container.list_blobs(name_starts_with=prefix, results_per_page=1, retry_total=0)
-            next(listing.by_page(), None)
-        except Exception as exc:
-            error = self.translate_error(exc)
-            if isinstance(error, AuthenticationError | PermissionDenied):
-                raise error from None
-            if isinstance(error, NotFound):
-                raise InvalidConfig(error.message) from None
-            raise InvalidConfig(
-                f"storage config {name!r} cannot reach its storage: {error.message}"
-            ) from None
+        container = self.service().get_container_client(self.root)
+        prefix = folder_prefix(self.dataset_prefix) or None
+        # No retries: the SDK's back-off would keep a wrong endpoint waiting a minute or more.
+        next(container.list_blobs(name_starts_with=prefix, results_per_page=1, retry_total=0).by_page(), None)

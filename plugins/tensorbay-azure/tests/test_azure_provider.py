@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import logging
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -16,7 +13,7 @@ import pytest
 import requests
 from tensorbay_azure import AzureProvider
 
-from tensorbay_core.errors import AuthenticationError, InvalidArgument, InvalidConfig, NotFound, StorageError
+from tensorbay_core.errors import InvalidArgument, InvalidConfig, NotFound, StorageError
 from tensorbay_core.storage import create_provider, get_plugins
 from tensorbay_core.storage.testing import ProviderConformance
 from tests.servers.azure import AzureContainer
@@ -43,15 +40,16 @@ def make(container: AzureContainer, file_path: str = "", **overrides: Any) -> Az
     return provider
 
 
-def container_sas(container: AzureContainer) -> str:
-    """A SAS token for ``container`` allowing everything but deleting the container."""
+def container_sas(container: AzureContainer, permission: str = "racwdl") -> str:
+    """A SAS token for ``container`` allowing ``permission`` (by default everything but
+    deleting the container)."""
     from azure.storage.blob import generate_container_sas
 
     return generate_container_sas(
         container.azurite.account_name,
         container.name,
         account_key=container.azurite.account_key,
-        permission="racwdl",
+        permission=permission,
         expiry=datetime.now(UTC) + timedelta(hours=1),
     )
 
@@ -62,9 +60,27 @@ def copy_properties(container: AzureContainer, blob: str) -> Any:
 
 
 class TestAzureConformance(ProviderConformance):
+    sdk_modules = ("adlfs", "azure", "aiohttp")
+
     @pytest.fixture
     def provider(self, azure_container: AzureContainer) -> Iterator[AzureProvider]:
         yield make(azure_container)
+
+    @pytest.fixture
+    def wrong_credentials(self, azure_container: AzureContainer) -> Iterator[AzureProvider]:
+        yield make(azure_container, "datasets", account_key="d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=")
+
+    @pytest.fixture
+    def missing_root(self, azure_container: AzureContainer) -> Iterator[AzureProvider]:
+        yield make(azure_container, container_name="no-such-container")
+
+    @pytest.fixture
+    def no_permission(self, azure_container: AzureContainer) -> Iterator[AzureProvider]:
+        yield make(azure_container, account_key=None, sas_token=container_sas(azure_container, "r"))
+
+    @pytest.fixture
+    def unreachable(self, azure_container: AzureContainer) -> Iterator[AzureProvider]:
+        yield make(azure_container, endpoint="http://127.0.0.1:9/devstoreaccount1")
 
 
 # -- registration and config ------------------------------------------------------------------
@@ -85,16 +101,6 @@ def test_registered_through_the_entry_point() -> None:
     }
     assert all(fields[name]["secret"] for name in ("account_key", "sas_token", "connection_string"))
     assert fields["container_name"]["required"] and not fields["endpoint"]["required"]
-
-
-def test_importing_the_plugin_leaves_the_sdks_unloaded() -> None:
-    code = (
-        "import sys; from tensorbay_core.storage import get_plugins; "
-        "assert 'azure' in get_plugins().providers; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('adlfs', 'azure', 'aiohttp')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 BASE = {"account_name": "acct", "account_key": "a2V5", "container_name": "data"}
@@ -144,23 +150,9 @@ def test_bad_configs_are_refused(values: dict[str, Any], complaint: str) -> None
 # -- check_connection --------------------------------------------------------------------------
 
 
-def test_wrong_key_is_an_authentication_error(azure_container: AzureContainer) -> None:
-    wrong = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="
-    provider = make(azure_container, "datasets", account_key=wrong)
-    with pytest.raises(AuthenticationError, match="credentials were refused") as caught:
-        provider.check_connection()
-    assert wrong not in str(caught.value) and azure_container.azurite.account_key not in str(caught.value)
-    assert caught.value.__cause__ is None
-
-
-def test_missing_container_is_an_invalid_config(azure_container: AzureContainer) -> None:
-    with pytest.raises(InvalidConfig, match="'no-such-container'"):
+def test_missing_container_is_named(azure_container: AzureContainer) -> None:
+    with pytest.raises(InvalidConfig, match="container 'no-such-container' of storage config"):
         make(azure_container, container_name="no-such-container").check_connection()
-
-
-def test_unreachable_endpoint_is_an_invalid_config(azure_container: AzureContainer) -> None:
-    with pytest.raises(InvalidConfig, match="cannot reach"):
-        make(azure_container, endpoint="http://127.0.0.1:9/devstoreaccount1").check_connection()
 
 
 def test_connection_string_config(azure_container: AzureContainer) -> None:
@@ -184,6 +176,7 @@ def test_sas_token_config(azure_container: AzureContainer) -> None:
     copied = provider.copy("sas/object", "sas/copy")
     assert copied.size == len(b"through a SAS")
     assert copy_properties(azure_container, "sas/copy").status == "success"
+    assert provider.signs == frozenset()
     with pytest.raises(StorageError, match="account key"):
         provider.sign_url("sas/object", "GET", 60)
 
@@ -301,26 +294,6 @@ def test_signed_urls_grant_only_their_blob_and_method(azure_container: AzureCont
 
 
 # -- errors ------------------------------------------------------------------------------------
-
-
-def test_errors_never_carry_the_secret(
-    azure_container: AzureContainer, caplog: pytest.LogCaptureFixture
-) -> None:
-    wrong = "c2VjcmV0LXRoYXQtbXVzdC1uZXZlci1zaG93LXVwLWFueXdoZXJl"
-    provider = make(azure_container, account_key=wrong)
-    failing = [
-        lambda: provider.info("k"),
-        lambda: provider.open("k"),
-        lambda: list(provider.iter_objects("")),
-        lambda: provider.put_stream(io.BytesIO(b"x"), "k"),
-        lambda: provider.copy("a", "b"),
-    ]
-    with caplog.at_level(logging.DEBUG):
-        for call in failing:
-            with pytest.raises(AuthenticationError) as caught:
-                call()
-            assert wrong not in str(caught.value) and wrong not in repr(caught.value)
-    assert wrong not in caplog.text
 
 
 def test_sas_signatures_are_scrubbed(azure_container: AzureContainer) -> None:
