@@ -42,6 +42,18 @@ def refused(
     return caught.value
 
 
+def author_fixture(name: str, what: str) -> Any:
+    """A fixture the author overrides to yield ``what``; until then, its tests skip saying so."""
+
+    @pytest.fixture(name=name)
+    def fixture(self: object) -> Iterator[StorageProvider]:
+        pytest.skip(missing(name, what))
+        yield  # type: ignore[unreachable]
+
+    fixture.__doc__ = f"Override: yield {what}."
+    return fixture
+
+
 def assert_unseen(secrets: list[str], *texts: str) -> None:
     for secret in secrets:
         for text in texts:
@@ -51,29 +63,14 @@ def assert_unseen(secrets: list[str], *texts: str) -> None:
 class ErrorConformance(ProviderFixtures):
     """What goes wrong reads as the error hierarchy, and never shows a secret."""
 
-    @pytest.fixture
-    def wrong_credentials(self) -> Iterator[StorageProvider]:
-        """Override: yield a provider on a real root whose secret is wrong."""
-        pytest.skip(missing("wrong_credentials", "a provider whose secret is wrong"))
-        yield  # type: ignore[misc]
-
-    @pytest.fixture
-    def missing_root(self) -> Iterator[StorageProvider]:
-        """Override: yield a provider whose bucket, container or directory does not exist."""
-        pytest.skip(missing("missing_root", "a provider whose bucket/container/directory does not exist"))
-        yield  # type: ignore[misc]
-
-    @pytest.fixture
-    def no_permission(self) -> Iterator[StorageProvider]:
-        """Override: yield a provider with valid credentials that may not list its root."""
-        pytest.skip(missing("no_permission", "a provider with valid credentials and no access"))
-        yield  # type: ignore[misc]
-
-    @pytest.fixture
-    def unreachable(self) -> Iterator[StorageProvider]:
-        """Override: yield a provider whose endpoint nothing answers (a closed port)."""
-        pytest.skip(missing("unreachable", "a provider whose endpoint nothing answers"))
-        yield  # type: ignore[misc]
+    wrong_credentials = author_fixture("wrong_credentials", "a provider on a real root whose secret is wrong")
+    missing_root = author_fixture(
+        "missing_root", "a provider whose bucket, container or directory does not exist"
+    )
+    no_permission = author_fixture(
+        "no_permission", "a provider with valid credentials that may not list its root"
+    )
+    unreachable = author_fixture("unreachable", "a provider whose endpoint nothing answers (a closed port)")
 
     # -- confinement ----------------------------------------------------------------------------
 

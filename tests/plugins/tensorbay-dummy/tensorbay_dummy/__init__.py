@@ -1,8 +1,8 @@
 """tensorbay-dummy: storage type ``dummy``, buckets in this process's memory.
 
-Written the way a third-party plugin is: only public ``tensorbay_core`` names, the
-filesystem library imported lazily, and the fsspec-backed defaults of the base class
-doing the work.
+A template for a third-party plugin: only public ``tensorbay_core`` names, the filesystem
+library imported lazily, the fsspec-backed defaults of the base class doing the work, what
+it can sign declared (nothing: memory has no URL), and a secret it checks.
 """
 
 from __future__ import annotations
@@ -11,13 +11,20 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tensorbay_core.errors import InvalidConfig
+from tensorbay_core.errors import AuthenticationError, InvalidConfig, NotFound
 from tensorbay_core.storage import Field, StorageConfig, StorageProvider, hookimpl
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{2,62}")
+#: The buckets of this process and the token each one accepts.
+TOKENS: dict[str, str] = {}
+
+
+def create_bucket(name: str, token: str) -> None:
+    """Create bucket ``name`` accepting ``token``: what a cloud's console does."""
+    TOKENS[name] = token
 
 
 class DummyProvider(StorageProvider):
@@ -29,6 +36,7 @@ class DummyProvider(StorageProvider):
         Field("bucket", help="the bucket name: 3-63 lowercase letters, digits and dashes"),
         Field("token", secret=True, help="the access token of the bucket"),
     )
+    signs = frozenset()  # no URL reaches this process's memory
 
     def __init__(self, config: StorageConfig) -> None:
         super().__init__(config)
@@ -42,7 +50,16 @@ class DummyProvider(StorageProvider):
     def make_filesystem(self) -> AbstractFileSystem:
         from fsspec.implementations.memory import MemoryFileSystem
 
-        fs = MemoryFileSystem(skip_instance_cache=True)
+        # A server checks the credentials of every request; memory checks them here, once:
+        # a filesystem that failed to build is built again at the next call.
+        bucket = self.value("bucket")
+        if bucket not in TOKENS:
+            raise NotFound(f"bucket {bucket!r} of storage config {self.config.name!r} does not exist")
+        if TOKENS[bucket] != self.value("token"):
+            raise AuthenticationError(
+                f"storage config {self.config.name!r}: bucket {bucket!r} refused the token"
+            )
+        fs = MemoryFileSystem()
         fs.makedirs(self.root, exist_ok=True)
         return fs
 
