@@ -14,8 +14,8 @@ import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 
 from tensorbay_core.errors import AuthenticationError, InvalidConfig, PermissionDenied
-from tensorbay_core.storage import Field, StorageProvider
-from tensorbay_core.storage.plugins import Registrar
+from tensorbay_core.storage import Field, StorageProvider, create_provider, get_plugins
+from tensorbay_core.storage.plugins import ProviderEntry, Registrar
 
 
 class Memory(StorageProvider, abstract=True):
@@ -81,6 +81,26 @@ def test_every_missing_member_is_named_at_once() -> None:
 def test_declarations_are_checked_when_defined(members: dict[str, Any], complaint: str) -> None:
     with pytest.raises(TypeError, match=re.escape(complaint)):
         type("Wrong", (Bucket,), {"type": "wrong", **members})
+
+
+class Crashing(Bucket):
+    """A provider whose ``__init__`` has a bug, quoting the config's secret in its message."""
+
+    type = "contract-crashing"
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        raise KeyError(f"no such setting in {self.value('token')}")
+
+
+def test_a_crashing_init_fails_only_its_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    plugins = get_plugins()
+    monkeypatch.setitem(
+        plugins.providers, "contract-crashing", ProviderEntry(Crashing, "tensorbay-crash", "1")
+    )
+    with pytest.raises(InvalidConfig, match=r"failed to build config 'c' \(KeyError\)") as caught:
+        create_provider("contract-crashing", "c", "", {"bucket": "b", "token": "t0k3n-in-a-bug"})
+    assert "t0k3n-in-a-bug" not in str(caught.value)
 
 
 def test_an_abstract_class_cannot_be_registered() -> None:

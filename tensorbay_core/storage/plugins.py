@@ -27,7 +27,7 @@ from typing import Any
 
 import pluggy
 
-from ..errors import PluginNotFound
+from ..errors import InvalidConfig, PluginNotFound, TensorBayError
 from . import hookspecs
 from .provider import StorageProvider
 
@@ -191,7 +191,22 @@ def reload_plugins() -> Plugins:
 
 
 def create_provider(type_name: str, name: str, file_path: str, values: dict[str, Any]) -> StorageProvider:
-    """Validate a config's values and build its provider (no I/O)."""
-    provider = get_plugins().provider_class(type_name).from_values(name, file_path, values)
+    """Validate a config's values and build its provider (no I/O).
+
+    This runs for every config listed, so a plugin whose ``__init__`` fails with anything but
+    the error hierarchy makes only that config unusable (``InvalidConfig``, naming the
+    exception's type: its text may quote a secret).
+    """
+    cls = get_plugins().provider_class(type_name)
+    try:
+        provider = cls.from_values(name, file_path, values)
+    except TensorBayError:
+        raise
+    except Exception as exc:
+        log.warning("%s failed to build storage config %r: %s", cls.__name__, name, type(exc).__name__)
+        raise InvalidConfig(
+            f"the {type_name!r} storage plugin failed to build config {name!r} ({type(exc).__name__}); "
+            "its provider's __init__ must raise InvalidConfig for a config it refuses"
+        ) from None
     log.debug("created storage provider %r", provider)
     return provider
