@@ -215,32 +215,24 @@ def make(cls, token="right"):
     return cls.from_values("kit", "", {"bucket": uuid.uuid4().hex, "token": token})
 
 
-class TestMemory(SigningConformance):
-    @pytest.fixture
-    def provider(self):
-        yield make(Memory)
+def kit(capability, cls):  # the kit's capability tests, run on providers of cls
+
+    class Kit(capability):
+        @pytest.fixture
+        def provider(self):
+            yield make(cls)
+
+        @pytest.fixture
+        def wrong_credentials(self):
+            yield make(cls, token="wrong")
+
+    return Kit
 
 
-class TestBrokenSigner(SigningConformance):
-    @pytest.fixture
-    def provider(self):
-        yield make(BrokenSigner)
-
-
-class TestSilentSigner(SigningConformance):
-    @pytest.fixture
-    def provider(self):
-        yield make(SilentSigner)
-
-
-class TestIgnoredSecret(ErrorConformance):
-    @pytest.fixture
-    def provider(self):
-        yield make(Memory)
-
-    @pytest.fixture
-    def wrong_credentials(self):
-        yield make(Memory, token="wrong")
+TestMemory = kit(SigningConformance, Memory)
+TestBrokenSigner = kit(SigningConformance, BrokenSigner)
+TestSilentSigner = kit(SigningConformance, SilentSigner)
+TestIgnoredSecret = kit(ErrorConformance, Memory)
 """
 
 

@@ -22,7 +22,6 @@ from tensorbay_core.errors import (
 from tensorbay_core.storage import (
     Field,
     ObjectInfo,
-    StorageConfig,
     StorageProvider,
     clean_key,
     clean_prefix,
@@ -32,6 +31,8 @@ from tensorbay_core.storage import (
 
 if TYPE_CHECKING:
     from s3fs import S3FileSystem
+
+    from tensorbay_core.storage import StorageConfig
 
 #: S3 error codes that mean the credentials themselves were not accepted.
 AUTH_CODES = frozenset(
