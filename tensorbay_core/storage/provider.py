@@ -124,7 +124,7 @@ def private_filesystem(fs: AbstractFileSystem) -> AbstractFileSystem:
     token = getattr(fs, "_fs_token_", None)
     if token is not None and isinstance(cache, MutableMapping) and cache.get(token) is fs:
         cache.pop(token, None)
-    if getattr(fs.dircache, "use_listings_cache", False):
+    if getattr(getattr(fs, "dircache", None), "use_listings_cache", False):
         fs.dircache = DirCache(use_listings_cache=False)
     return fs
 
@@ -545,8 +545,10 @@ class StorageProvider:
 
     def cannot_sign(self, method: str) -> StorageError:
         """The error for a method this provider does not sign; override it to say why."""
-        name = self.config.name
-        return StorageError(f"storage config {name!r} (type {self.type!r}) does not sign {method} URLs")
+        return StorageError(
+            f"storage config {self.config.name!r} does not sign {method} URLs "
+            f"(the {self.type!r} provider's `signs` does not name {method})"
+        )
 
     def sign_url(self, key: str, method: str = "GET", expires: int = 3600) -> str:
         """A URL that allows ``method`` (GET or PUT) on ``key`` for ``expires`` seconds.
