@@ -25,6 +25,7 @@ from fsspec import AbstractFileSystem
 from fsspec.dircache import DirCache
 
 from ..errors import (
+    AuthenticationError,
     InvalidArgument,
     InvalidConfig,
     NotFound,
@@ -314,20 +315,41 @@ class StorageProvider:
     def translate_error(self, exc: BaseException, key: str = "") -> TensorBayError:
         """Map a backend exception to the error hierarchy, scrubbed of secrets.
 
-        Override it to recognise the SDK's own errors (e.g. a refused credential).
+        Override it to recognise the SDK's own errors (``find_cause`` finds one a filesystem
+        wrapped), build them with ``refused``, ``denied``, ``missing`` and ``root_missing``,
+        and hand the rest to this one.
         """
         if isinstance(exc, TensorBayError):
             return exc
         text = self.scrub(f"{type(exc).__name__}: {exc}")
-        where = f"storage config {self.config.name!r}"
-        if key:
-            where = f"{key!r} on {where}"
-        log.debug("storage error on %s: %s", where, text)
+        log.debug("storage error on %s: %s", self.where(key), text)
         if isinstance(exc, FileNotFoundError | NotADirectoryError):
-            return NotFound(f"{where} does not exist")
+            return self.missing(key)
         if isinstance(exc, PermissionError):
-            return PermissionDenied(f"access to {where} was denied: {text}")
-        return StorageError(f"storage operation on {where} failed: {text}")
+            return self.denied(key, text)
+        return StorageError(f"storage operation on {self.where(key)} failed: {text}")
+
+    def where(self, key: str = "") -> str:
+        """Names ``key`` of this config in a message (the config itself without a key)."""
+        config = f"storage config {self.config.name!r}"
+        return f"{key!r} on {config}" if key else config
+
+    def refused(self, detail: str) -> AuthenticationError:
+        """The error for credentials the backend did not accept; ``detail`` says how (a code)."""
+        return AuthenticationError(f"{self.where()}: the credentials were refused ({self.scrub(detail)})")
+
+    def denied(self, key: str, detail: str) -> PermissionDenied:
+        """The error for valid credentials that may not do what was asked with ``key``."""
+        target = f"{key!r} in {self.root!r}" if key else repr(self.root)
+        return PermissionDenied(f"{self.where()}: access to {target} was denied ({self.scrub(detail)})")
+
+    def missing(self, key: str) -> NotFound:
+        """The error for a key that names no object."""
+        return NotFound(f"{self.where(key)} does not exist")
+
+    def root_missing(self) -> NotFound:
+        """The error for a bucket, container or directory that does not exist."""
+        return NotFound(f"{self.root!r} of {self.where()} does not exist")
 
     def not_a_file(self, key: str) -> NotFound:
         """The error for a key that names a folder (or anything else but an object)."""

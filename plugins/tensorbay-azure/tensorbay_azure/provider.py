@@ -18,10 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tensorbay_core.errors import (
-    AuthenticationError,
     InvalidConfig,
-    NotFound,
-    PermissionDenied,
     StorageError,
     TensorBayError,
 )
@@ -227,8 +224,6 @@ class AzureProvider(StorageProvider):
 
     def translate_error(self, exc: BaseException, key: str = "") -> TensorBayError:
         """Map Azure's error codes and statuses; anything else goes to the generic mapping."""
-        if isinstance(exc, TensorBayError):
-            return exc
         from azure.core.exceptions import HttpResponseError
 
         # adlfs re-raises some of the SDK's errors as OSError, caused by them.
@@ -239,21 +234,15 @@ class AzureProvider(StorageProvider):
         raw_code = getattr(error, "error_code", None)
         code = str(getattr(raw_code, "value", raw_code) or "")
         status = getattr(error, "status_code", None)
-        name = self.config.name
         # Azurite answers a bad key with AuthorizationFailure, in Azure's "failed to authenticate" words.
         if code in AUTH_CODES or status == 401 or "failed to authenticate" in str(error.message):
-            return AuthenticationError(
-                f"storage config {name!r}: the credentials were refused by Azure ({code})"
-            )
+            return self.refused(f"Azure {code}")
         if code == "ContainerNotFound":
-            return NotFound(f"container {self.root!r} of storage config {name!r} does not exist")
+            return self.root_missing()
         if status == 403:
-            where = f"{key!r} in container {self.root!r}" if key else f"container {self.root!r}"
-            return PermissionDenied(
-                f"storage config {name!r}: the credentials may not access {where} ({code})"
-            )
+            return self.denied(key, code)
         if status == 404:
-            return NotFound(f"{key!r} on storage config {name!r} does not exist")
+            return self.missing(key)
         return super().translate_error(exc, key)
 
     # -- listing -----------------------------------------------------------------------------------

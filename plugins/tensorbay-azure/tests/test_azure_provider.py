@@ -151,7 +151,7 @@ def test_bad_configs_are_refused(values: dict[str, Any], complaint: str) -> None
 
 
 def test_missing_container_is_named(azure_container: AzureContainer) -> None:
-    with pytest.raises(InvalidConfig, match="container 'no-such-container' of storage config"):
+    with pytest.raises(InvalidConfig, match="'no-such-container' of storage config"):
         make(azure_container, container_name="no-such-container").check_connection()
 
 

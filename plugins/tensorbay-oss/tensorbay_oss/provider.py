@@ -23,11 +23,8 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from tensorbay_core.errors import (
-    AuthenticationError,
     InvalidArgument,
     InvalidConfig,
-    NotFound,
-    PermissionDenied,
     StorageError,
     TensorBayError,
 )
@@ -199,12 +196,11 @@ class OSSProvider(StorageProvider):
         if cause is None:
             return super().translate_error(exc, key)
         name = self.config.name
-        where = f"{key!r} on storage config {name!r}" if key else f"storage config {name!r}"
         body = cause.body.decode(errors="replace") if isinstance(cause.body, bytes) else str(cause.body)
         reason = self.scrub(f"{cause.code or cause.status}: {cause.message or body}")
         if cause.request_id:
             reason += f" (request {cause.request_id})"
-        log.debug("OSS error on %s: %s", where, reason)
+        log.debug("OSS error on %s: %s", self.where(key), reason)
         if isinstance(cause, errors.RequestError):
             return StorageError(f"storage config {name!r} cannot reach OSS at {self.endpoint}: {reason}")
         if cause.code == "NoSuchBucket":
@@ -213,15 +209,12 @@ class OSSProvider(StorageProvider):
                 f"storage config {name!r}: bucket {bucket!r} does not exist at {self.endpoint}"
             )
         if cause.status == 404:
-            return NotFound(f"{where} does not exist")
+            return self.missing(key)
         if cause.code in AUTH_CODES:
-            key_id = self.value("accesskey_id")
-            return AuthenticationError(
-                f"storage config {name!r}: OSS did not accept access key {key_id!r}: {reason}"
-            )
+            return self.refused(f"OSS did not accept access key {self.value('accesskey_id')!r}: {reason}")
         if cause.status == 403:
-            return PermissionDenied(f"OSS denied access to {where}: {reason}")
-        return StorageError(f"OSS operation on {where} failed: {reason}")
+            return self.denied(key, reason)
+        return StorageError(f"OSS operation on {self.where(key)} failed: {reason}")
 
     def probe_connection(self) -> None:
         """List one key under the dataset prefix: the bucket must exist and the keys must work."""

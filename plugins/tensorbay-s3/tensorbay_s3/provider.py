@@ -12,11 +12,8 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from tensorbay_core.errors import (
-    AuthenticationError,
     DataChanged,
     InvalidConfig,
-    NotFound,
-    PermissionDenied,
     TensorBayError,
 )
 from tensorbay_core.storage import (
@@ -166,27 +163,18 @@ class S3Provider(StorageProvider):
 
     def translate_error(self, exc: BaseException, key: str = "") -> TensorBayError:
         """Map S3's error codes; anything else goes to the generic mapping."""
-        if isinstance(exc, TensorBayError):
-            return exc
-        error = s3_error(exc)
-        code = str(error.get("Code", "")) if error else ""
-        name = self.config.name
+        error = s3_error(exc) or {}
+        code = str(error.get("Code", ""))
         if code in AUTH_CODES:
-            return AuthenticationError(
-                f"storage config {name!r}: the credentials were refused by S3 ({code})"
-            )
+            return self.refused(f"S3 {code}")
         if code == "NoSuchBucket":
-            bucket = str(error.get("BucketName") or self.root) if error else self.root
-            return NotFound(f"bucket {bucket!r} of storage config {name!r} does not exist")
+            return self.root_missing()
         if code in DENIED_CODES:
-            where = f"{key!r} on bucket {self.root!r}" if key else f"bucket {self.root!r}"
-            return PermissionDenied(
-                f"storage config {name!r}: the credentials may not access {where} ({code})"
-            )
+            return self.denied(key, code)
         if code in MISSING_CODES:
-            return NotFound(f"{key!r} on storage config {name!r} does not exist")
+            return self.missing(key)
         if code == "PreconditionFailed":  # a read bound to an ETag (If-Match) found another
-            return DataChanged(f"{key!r} on storage config {name!r} changed while it was read")
+            return DataChanged(f"{self.where(key)} changed while it was read")
         return super().translate_error(exc, key)
 
     # -- listing ----------------------------------------------------------------------------

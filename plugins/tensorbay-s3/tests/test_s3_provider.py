@@ -156,7 +156,7 @@ def test_check_connection_accepts_real_credentials(s3_bucket: S3Bucket, s3_auth:
 
 def test_wrong_secret_names_the_refusal(s3_bucket: S3Bucket, s3_auth: S3Credentials) -> None:
     provider = make(s3_bucket, accesskey_id=s3_auth.key_id, accesskey_secret="not-" + s3_auth.secret)
-    with pytest.raises(AuthenticationError, match=r"credentials were refused by S3 \(SignatureDoesNotMatch"):
+    with pytest.raises(AuthenticationError, match=r"credentials were refused \(S3 SignatureDoesNotMatch"):
         provider.check_connection()
 
 
@@ -167,7 +167,7 @@ def test_unknown_access_key_is_an_authentication_error(s3_bucket: S3Bucket, s3_a
 
 
 def test_missing_bucket_is_named(s3_bucket: S3Bucket) -> None:
-    with pytest.raises(InvalidConfig, match="bucket 'no-such-bucket-here' of storage config"):
+    with pytest.raises(InvalidConfig, match="'no-such-bucket-here' of storage config"):
         make(s3_bucket, bucket_name="no-such-bucket-here").check_connection()
 
 
