@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..api.wire import API_PREFIX
 from ..errors import TensorBayError
 from ..service import Service
 from .api import AuthenticateFirst, api_router
@@ -32,7 +33,6 @@ from .limits import REQUEST_TIMEOUT, TOO_LARGE, BodyGuard
 from .storage import storage_router
 from .team import STORAGE_ROUTE
 
-API_PREFIX = "/api/v1"
 THREADS = 128
 
 logger = logging.getLogger("tensorbay.server")
