@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from tensorbay_core.errors import TensorBayError
@@ -24,8 +25,6 @@ from tensorbay_core.errors import TensorBayError
 SPAWN = multiprocessing.get_context("spawn")
 #: How long a racer waits at the barrier for the others before the round is declared broken.
 BARRIER_SECONDS = 120.0
-
-_barrier: Any = None
 
 
 @dataclass(frozen=True)
@@ -61,15 +60,6 @@ def _outcome_of(exc: BaseException) -> Outcome:
     return Outcome(None, type(exc).__name__, str(code), message, failures, int(getattr(exc, "unsent", 0)))
 
 
-def _keep_barrier(barrier: Any) -> None:
-    global _barrier
-    _barrier = barrier
-
-
-def _all_ready() -> None:
-    _barrier.wait(BARRIER_SECONDS)
-
-
 def _run(call: Callable[..., Any], args: tuple[Any, ...], ready: Callable[[], None]) -> Outcome:
     try:
         return Outcome(call(ready, *args))
@@ -77,12 +67,18 @@ def _run(call: Callable[..., Any], args: tuple[Any, ...], ready: Callable[[], No
         return _outcome_of(exc)
 
 
-def _run_racer(call: Callable[..., Any], args: tuple[Any, ...]) -> Outcome:
-    return _run(call, args, _all_ready)
+def _race(barrier: Any, link: Connection) -> None:
+    """A racer's life: run each call it is sent, until it is sent None."""
+
+    def all_ready() -> None:
+        barrier.wait(BARRIER_SECONDS)
+
+    while (job := link.recv()) is not None:
+        link.send(_run(*job, all_ready))
 
 
-def _run_alone(call: Callable[..., Any], args: tuple[Any, ...]) -> Outcome:
-    return _run(call, args, lambda: None)
+def _once(link: Connection, call: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    link.send(_run(call, args, lambda: None))
 
 
 class Racers:
@@ -90,26 +86,60 @@ class Racers:
 
     A call is ``call(ready, *args)``: it prepares (connects, reads what it needs), calls
     ``ready()``, which returns once every racer got there, then makes the racing call.
-    ``call`` must be a module-level function (it is pickled by name).
+    ``call`` must be a module-level function (it is pickled by name). A round that is
+    interrupted (a test timeout) kills the racers: nothing is left running.
     """
 
     def __init__(self, count: int) -> None:
-        self.count = count
-        self._pool = ProcessPoolExecutor(
-            count, mp_context=SPAWN, initializer=_keep_barrier, initargs=(SPAWN.Barrier(count),)
-        )
+        barrier = self._barrier = SPAWN.Barrier(count)  # kept: the racers share its semaphores
+        self._links: list[Connection] = []
+        self._processes: list[BaseProcess] = []
+        for _ in range(count):
+            here, there = SPAWN.Pipe()
+            process = SPAWN.Process(target=_race, args=(barrier, there), daemon=True)
+            process.start()
+            there.close()
+            self._links.append(here)
+            self._processes.append(process)
 
     def race(self, call: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Outcome]:
         """One round: ``call(ready, *args[i])`` in racer i; the outcomes in the same order."""
-        assert len(args) == self.count, "one call per racer: the barrier waits for all of them"
-        futures = [self._pool.submit(_run_racer, call, a) for a in args]
-        return [f.result() for f in futures]
+        assert len(args) == len(self._links), "one call per racer: the barrier waits for all of them"
+        try:
+            for link, one in zip(self._links, args, strict=True):
+                link.send((call, one))
+            return [link.recv() for link in self._links]
+        except BaseException:
+            self.close(kill=True)
+            raise
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, kill: bool = False) -> None:
+        """Stop the racers (``kill``: at once, whatever they are doing)."""
+        for link, process in zip(self._links, self._processes, strict=True):
+            if kill:
+                process.kill()
+            else:
+                try:
+                    link.send(None)
+                except OSError:
+                    process.kill()
+            process.join()
+            link.close()
 
 
 def in_fresh_process(call: Callable[..., Any], *args: Any) -> Outcome:
-    """``call(ready, *args)`` in a new spawned process (``ready`` does nothing)."""
-    with ProcessPoolExecutor(1, mp_context=SPAWN) as pool:
-        return pool.submit(_run_alone, call, args).result()
+    """``call(ready, *args)`` in a new spawned process (``ready`` does nothing); killed if the
+    wait for it is interrupted."""
+    here, there = SPAWN.Pipe(duplex=False)
+    process = SPAWN.Process(target=_once, args=(there, call, args), daemon=True)
+    process.start()
+    there.close()
+    try:
+        outcome: Outcome = here.recv()
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        process.join()
+        here.close()
+    return outcome
