@@ -9,6 +9,7 @@ so a simple provider only declares ``type``, ``fields``, ``root`` and ``make_fil
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import logging
 import os
@@ -24,6 +25,7 @@ from fsspec import AbstractFileSystem
 
 from ..errors import (
     AuthenticationError,
+    InsufficientStorage,
     InvalidArgument,
     InvalidConfig,
     NotFound,
@@ -229,6 +231,9 @@ class StorageProvider:
             return NotFound(f"{where} does not exist")
         if isinstance(exc, PermissionError):
             return PermissionDenied(f"access to {where} was denied: {text}")
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # Not a StorageError to retry: a full disk stays full until someone frees space.
+            return InsufficientStorage(f"no space left for {where}: free some and retry")
         return StorageError(f"storage operation on {where} failed: {text}")
 
     def not_a_file(self, key: str) -> NotFound:
