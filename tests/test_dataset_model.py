@@ -112,11 +112,20 @@ def test_unbound_auth_and_remote_data_explain_why_they_cannot_be_read() -> None:
 def test_remote_data_carries_what_a_read_returned() -> None:
     label = Label.loads({"CLASSIFICATION": {"category": "cat"}})
     remote = RemoteData(
-        "seg/a.png", label=label, timestamp=2.0, size=3, checksum="abc",
-        opener=lambda: io.BytesIO(b"abc"), url_getter=lambda: "u",
+        "seg/a.png",
+        label=label,
+        timestamp=2.0,
+        size=3,
+        checksum="abc",
+        opener=lambda: io.BytesIO(b"abc"),
+        url_getter=lambda: "u",
     )
     assert (remote.path, remote.label, remote.timestamp, remote.size, remote.checksum) == (
-        "seg/a.png", label, 2.0, 3, "abc"
+        "seg/a.png",
+        label,
+        2.0,
+        3,
+        "abc",
     )
     assert remote.open().read() == b"abc" and remote.get_url() == "u"
     assert repr(remote) == "RemoteData('seg/a.png')"

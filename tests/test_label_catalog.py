@@ -90,13 +90,19 @@ def test_labels_that_fit_the_catalog_pass(label: Label) -> None:
 @pytest.mark.parametrize(
     ("label", "expected"),
     [
-        (Label.loads({"CLASSIFICATION": {"category": "zebra"}}),
-         "train/0001.png: CLASSIFICATION: unknown category 'zebra'; the catalog has 'cat', 'dog'"),
-        (boxes({"category": "person"}, {"category": "vehicle"}),
-         "train/0001.png: BOX2D[1]: unknown category 'vehicle'"),
+        (
+            Label.loads({"CLASSIFICATION": {"category": "zebra"}}),
+            "train/0001.png: CLASSIFICATION: unknown category 'zebra'; the catalog has 'cat', 'dog'",
+        ),
+        (
+            boxes({"category": "person"}, {"category": "vehicle"}),
+            "train/0001.png: BOX2D[1]: unknown category 'vehicle'",
+        ),
         (boxes({"category": "vehicle.car.red"}), "BOX2D[0]: unknown category 'vehicle.car.red'"),
-        (classification(occluded="yes"),
-         "train/0001.png: CLASSIFICATION: attribute 'occluded': 'yes' is not of type boolean"),
+        (
+            classification(occluded="yes"),
+            "train/0001.png: CLASSIFICATION: attribute 'occluded': 'yes' is not of type boolean",
+        ),
         (classification(count=1.5), "CLASSIFICATION: attribute 'count': 1.5 is not of type integer"),
         (classification(count=True), "CLASSIFICATION: attribute 'count': True is not of type integer"),
         (classification(score=False), "attribute 'score': False is not of type number"),
@@ -109,23 +115,37 @@ def test_labels_that_fit_the_catalog_pass(label: Label) -> None:
         (classification(tags=["a", "c"]), "attribute 'tags': item 1: 'c' is not one of ['a', 'b']"),
         (classification(sizes=[3, 0]), "attribute 'sizes': item 1: 0 is below the minimum 1"),
         (classification(tags="a"), "attribute 'tags': 'a' is not of type array"),
-        (classification(colour="red"),
-         "CLASSIFICATION: unknown attribute 'colour'; the catalog has 'occluded', 'count'"),
-        (boxes({"category": "person", "attributes": {"wheels": 2}}),
-         "BOX2D[0]: attribute 'wheels' applies to categories 'vehicle', not to 'person'"),
-        (boxes({"category": "vehicle.bus", "attributes": {"pose": "x"}}),
-         "BOX2D[0]: attribute 'pose' applies to categories 'person', not to 'vehicle.bus'"),
+        (
+            classification(colour="red"),
+            "CLASSIFICATION: unknown attribute 'colour'; the catalog has 'occluded', 'count'",
+        ),
+        (
+            boxes({"category": "person", "attributes": {"wheels": 2}}),
+            "BOX2D[0]: attribute 'wheels' applies to categories 'vehicle', not to 'person'",
+        ),
+        (
+            boxes({"category": "vehicle.bus", "attributes": {"pose": "x"}}),
+            "BOX2D[0]: attribute 'pose' applies to categories 'person', not to 'vehicle.bus'",
+        ),
         (keypoints("face", 1, 1, 1), "train/0001.png: KEYPOINTS2D[0]: 3 keypoints, the catalog expects 2"),
         (keypoints("hand", 1, 1), "KEYPOINTS2D[0]: 2 keypoints, the catalog expects 3"),
         (keypoints("face", 1, 2), "KEYPOINTS2D[0]: keypoint 1: v=2, BINARY allows (0, 1)"),
-        (Label.loads({"SENTENCE": [{"sentence": [], "attributes": {"speaker": 1}}]}),
-         "SENTENCE[0]: attribute 'speaker': 1 is not of type string"),
-        (semantic({"categoryId": 1}, {"categoryId": 9}),
-         "train/0001.png: SEMANTIC_MASK.info[1]: unknown categoryId 9; the catalog has [1, 2]"),
-        (semantic({"categoryId": 2, "attributes": {"wet": True}}),
-         "SEMANTIC_MASK.info[0]: attribute 'wet' applies to categories 'road', not to 'sky'"),
-        (semantic({"categoryId": 1, "attributes": {"wet": "no"}}),
-         "SEMANTIC_MASK.info[0]: attribute 'wet': 'no' is not of type boolean"),
+        (
+            Label.loads({"SENTENCE": [{"sentence": [], "attributes": {"speaker": 1}}]}),
+            "SENTENCE[0]: attribute 'speaker': 1 is not of type string",
+        ),
+        (
+            semantic({"categoryId": 1}, {"categoryId": 9}),
+            "train/0001.png: SEMANTIC_MASK.info[1]: unknown categoryId 9; the catalog has [1, 2]",
+        ),
+        (
+            semantic({"categoryId": 2, "attributes": {"wet": True}}),
+            "SEMANTIC_MASK.info[0]: attribute 'wet' applies to categories 'road', not to 'sky'",
+        ),
+        (
+            semantic({"categoryId": 1, "attributes": {"wet": "no"}}),
+            "SEMANTIC_MASK.info[0]: attribute 'wet': 'no' is not of type boolean",
+        ),
     ],
 )
 def test_labels_breaking_the_catalog_fail_with_a_precise_message(label: Label, expected: str) -> None:

@@ -36,8 +36,11 @@ BOX = {"xmin": 1, "ymin": 2, "xmax": 3, "ymax": 4}
     [
         # missing geometry
         (LabeledBox2D, {"category": "car"}, "invalid LabeledBox2D: missing required key 'box2d'"),
-        (LabeledBox3D, {"box3d": {"translation": {"x": 1, "y": 2, "z": 3}, "size": {"x": 1, "y": 1, "z": 1}}},
-         "invalid LabeledBox3D at box3d: missing required key 'rotation'"),
+        (
+            LabeledBox3D,
+            {"box3d": {"translation": {"x": 1, "y": 2, "z": 3}, "size": {"x": 1, "y": 1, "z": 1}}},
+            "invalid LabeledBox3D at box3d: missing required key 'rotation'",
+        ),
         (LabeledBox2D, {"box2d": {"xmin": 1, "ymin": 2, "xmax": 3}}, "at box2d: missing required key 'ymax'"),
         (LabeledSentence, {"spell": []}, "invalid LabeledSentence: missing required key 'sentence'"),
         (RemoteSemanticMask, {"info": []}, "invalid RemoteSemanticMask: missing required key 'remotePath'"),
@@ -48,8 +51,11 @@ BOX = {"xmin": 1, "ymin": 2, "xmax": 3, "ymax": 4}
         (LabeledBox2D, {"box2d": BOX, "instance": None}, "at instance: expected a string, got None"),
         (LabeledBox2D, {"box2d": BOX, "attributes": ["a"]}, "at attributes: expected an object, got ['a']"),
         (LabeledKeypoints2D, {"keypoints2d": {"x": 1, "y": 1}}, "at keypoints2d: expected a list"),
-        (LabeledKeypoints2D, {"keypoints2d": [{"x": 1, "y": 1, "v": 1.5}]},
-         "at keypoints2d[0].v: expected a non-negative integer, got 1.5"),
+        (
+            LabeledKeypoints2D,
+            {"keypoints2d": [{"x": 1, "y": 1, "v": 1.5}]},
+            "at keypoints2d[0].v: expected a non-negative integer, got 1.5",
+        ),
         (LabeledRLE, {"rle": [3, -1]}, "at rle[1]: expected a non-negative integer, got -1"),
         (LabeledSentence, {"sentence": [{"text": 7}]}, "at sentence[0].text: expected a string, got 7"),
         (Classification, ["cat"], "invalid Classification: expected an object, got ['cat']"),
@@ -58,10 +64,16 @@ BOX = {"xmin": 1, "ymin": 2, "xmax": 3, "ymax": 4}
         (LabeledBox2D, {"box2d": {**BOX, "ymax": True}}, "at box2d.ymax: expected a finite number, got True"),
         (LabeledRLE, {"rle": [False]}, "at rle[0]: expected a non-negative integer, got False"),
         # NaN / infinity
-        (LabeledBox2D, {"box2d": {**BOX, "xmax": math.nan}},
-         "at box2d.xmax: expected a finite number, got nan"),
-        (LabeledKeypoints2D, {"keypoints2d": [{"x": math.inf, "y": 0}]},
-         "at keypoints2d[0].x: expected a finite number, got inf"),
+        (
+            LabeledBox2D,
+            {"box2d": {**BOX, "xmax": math.nan}},
+            "at box2d.xmax: expected a finite number, got nan",
+        ),
+        (
+            LabeledKeypoints2D,
+            {"keypoints2d": [{"x": math.inf, "y": 0}]},
+            "at keypoints2d[0].x: expected a finite number, got inf",
+        ),
         (Classification, {"attributes": {"score": -math.inf}}, "at attributes.score: expected a JSON value"),
         # unknown keys
         (LabeledBox2D, {"box2d": BOX, "colour": "red"}, "invalid LabeledBox2D: unknown key 'colour'"),
@@ -69,8 +81,11 @@ BOX = {"xmin": 1, "ymin": 2, "xmax": 3, "ymax": 4}
         (LabeledPolyline2D, {"polyline2d": [], "bezierPointTypes": ""}, "unknown key 'bezierPointTypes'"),
         (Label, {"BOX2D": [], "box2d": []}, "invalid Label: unknown key 'box2d'"),
         # cross-field checks
-        (LabeledPolyline2D, {"polyline2d": [{"x": 0, "y": 0}], "beizerPointTypes": "LL"},
-         "at beizerPointTypes: expected one of L/C per point (1 points), got 'LL'"),
+        (
+            LabeledPolyline2D,
+            {"polyline2d": [{"x": 0, "y": 0}], "beizerPointTypes": "LL"},
+            "at beizerPointTypes: expected one of L/C per point (1 points), got 'LL'",
+        ),
         (LabeledPolyline2D, {"polyline2d": [{"x": 0, "y": 0}], "beizerPointTypes": "Q"}, "got 'Q'"),
     ],
 )
@@ -83,15 +98,23 @@ def test_malformed_label_json(cls: Any, contents: Any, expected: str) -> None:
 @pytest.mark.parametrize(
     ("contents", "expected"),
     [
-        ({"BOX2D": [{"box2d": BOX}, {"box2d": {**BOX, "xmin": None}}]},
-         "invalid LabeledBox2D at BOX2D[1].box2d.xmin: expected a finite number, got None"),
-        ({"CLASSIFICATION": [{"category": "cat"}]},
-         "invalid Classification at CLASSIFICATION: expected an object"),
+        (
+            {"BOX2D": [{"box2d": BOX}, {"box2d": {**BOX, "xmin": None}}]},
+            "invalid LabeledBox2D at BOX2D[1].box2d.xmin: expected a finite number, got None",
+        ),
+        (
+            {"CLASSIFICATION": [{"category": "cat"}]},
+            "invalid Classification at CLASSIFICATION: expected an object",
+        ),
         ({"POLYGON": {"polygon": []}}, "invalid Label at POLYGON: expected a list"),
-        ({"SEMANTIC_MASK": {"remotePath": "m.png", "info": [{"categoryId": "1"}]}},
-         "invalid RemoteSemanticMask at SEMANTIC_MASK.info[0].categoryId: expected a non-negative integer"),
-        ({"SENTENCE": [{"sentence": [], "phone": [{"text": "a", "end": math.nan}]}]},
-         "invalid LabeledSentence at SENTENCE[0].phone[0].end: expected a finite number, got nan"),
+        (
+            {"SEMANTIC_MASK": {"remotePath": "m.png", "info": [{"categoryId": "1"}]}},
+            "invalid RemoteSemanticMask at SEMANTIC_MASK.info[0].categoryId: expected a non-negative integer",
+        ),
+        (
+            {"SENTENCE": [{"sentence": [], "phone": [{"text": "a", "end": math.nan}]}]},
+            "invalid LabeledSentence at SENTENCE[0].phone[0].end: expected a finite number, got nan",
+        ),
     ],
 )
 def test_malformed_label_names_the_path_inside_the_label(contents: dict[str, Any], expected: str) -> None:
@@ -103,17 +126,25 @@ def test_malformed_label_names_the_path_inside_the_label(contents: dict[str, Any
 @pytest.mark.parametrize(
     ("contents", "expected"),
     [
-        ({"BOX2D": {"attributes": [{"name": "a", "type": "bool"}]}},
-         "invalid Catalog at BOX2D.attributes[0].type: expected one of array, boolean, integer, null, "
-         "number, string, got 'bool'"),
-        ({"BOX2D": {"attributes": [{"type": "string"}]}},
-         "at BOX2D.attributes[0]: missing required key 'name'"),
+        (
+            {"BOX2D": {"attributes": [{"name": "a", "type": "bool"}]}},
+            "invalid Catalog at BOX2D.attributes[0].type: expected one of array, boolean, integer, null, "
+            "number, string, got 'bool'",
+        ),
+        (
+            {"BOX2D": {"attributes": [{"type": "string"}]}},
+            "at BOX2D.attributes[0]: missing required key 'name'",
+        ),
         ({"BOX2D": {"isTracking": "yes"}}, "at BOX2D.isTracking: expected a boolean, got 'yes'"),
         ({"CLASSIFICATION": {"isTracking": True}}, "at CLASSIFICATION: unknown key 'isTracking'"),
-        ({"KEYPOINTS2D": {"keypoints": [{"names": ["a"]}]}},
-         "at KEYPOINTS2D.keypoints[0]: missing required key 'number'"),
-        ({"KEYPOINTS2D": {"keypoints": [{"number": 1, "visible": "YES"}]}},
-         "at KEYPOINTS2D.keypoints[0].visible: expected one of BINARY, TERNARY, got 'YES'"),
+        (
+            {"KEYPOINTS2D": {"keypoints": [{"names": ["a"]}]}},
+            "at KEYPOINTS2D.keypoints[0]: missing required key 'number'",
+        ),
+        (
+            {"KEYPOINTS2D": {"keypoints": [{"number": 1, "visible": "YES"}]}},
+            "at KEYPOINTS2D.keypoints[0].visible: expected one of BINARY, TERNARY, got 'YES'",
+        ),
         ({"SEMANTIC_MASK": {"categories": [{"name": "road"}]}}, "missing required key 'categoryId'"),
         ({"SENTENCE": {"sampleRate": math.nan}}, "at SENTENCE.sampleRate: expected a finite number, got nan"),
         ({"BOXES": {}}, "invalid Catalog: unknown key 'BOXES'"),

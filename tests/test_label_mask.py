@@ -36,7 +36,9 @@ def test_instance_and_panoptic_masks_name_their_ids(tmp_path: Path) -> None:
     path.write_bytes(b"m")
     sha1 = hashlib.sha1(b"m").hexdigest()
     assert InstanceMask(str(path), [InstanceMaskInfo(3)]).dumps() == {
-        "checksum": sha1, "fileSize": 1, "info": [{"instanceId": 3}]
+        "checksum": sha1,
+        "fileSize": 1,
+        "info": [{"instanceId": 3}],
     }
     assert PanopticMask(str(path), [PanopticMaskInfo(3, 7)]).dumps()["info"] == [
         {"instanceId": 3, "categoryId": 7}

@@ -303,7 +303,7 @@ def test_bytes_that_are_not_the_declared_file_are_never_recorded(gas_server: Any
         "results"
     ]
     assert result["status"] == "failed" and "SHA-1" in result["error"]
-    page = transport.call("list_data", dataset="Checked", draft_number=draft)
+    page = transport.call("list_data", dataset="Checked", version=f"#{draft}")
     assert page["data"] == []
 
 

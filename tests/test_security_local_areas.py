@@ -76,7 +76,7 @@ def test_the_server_makes_the_signing_key_and_the_endpoint(server: GasServer, ro
     with pytest.raises(InvalidConfig, match="endpoint"):
         local(bob, "elsewhere", root / "bob", endpoint="http://attacker.example/storage")
     created = local(bob, "ok", root / "bob", endpoint=server.storage_url)
-    assert created["endpoint"] == server.storage_url
+    assert created["fields"]["endpoint"] == server.storage_url
     made = server.stored_values("bob", "ok")["signing_key"]
     assert isinstance(made, str) and len(made) >= 32
 

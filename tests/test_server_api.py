@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from tensorbay_core import GAS
+from tensorbay_core.api import operations
 from tensorbay_core.client.http import HTTPTransport
 from tensorbay_core.errors import AlreadyExists, AuthenticationError, InvalidArgument, NotFound
-from tensorbay_core.service import OPERATIONS
 
 from .servers.gas import GasServer
 
@@ -33,7 +33,7 @@ def test_openapi_has_one_route_per_operation(gas_server) -> None:
         for path, methods in schema["paths"].items()
         for method, body in methods.items()
     }
-    assert routes == {name: (op.method, "/api/v1" + op.path) for name, op in OPERATIONS.items()}
+    assert routes == {name: (op.method, "/api/v1" + op.path) for name, op in operations().items()}
     assert schema["components"]["securitySchemes"]["APIKeyHeader"] == {
         "type": "apiKey",
         "in": "header",

@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
+from tensorbay_core.api import Operation, operations
 from tensorbay_core.client.http import HTTPTransport
 from tensorbay_core.errors import NotFound, TensorBayError
-from tensorbay_core.service import OPERATIONS, Operation
+
+OPERATIONS = operations()
 
 UPLOADED = b"uploaded bytes"
 IN_BUCKET = b"an object in the owner's bucket"
@@ -55,7 +57,7 @@ def arguments(op: Operation, bucket: Path, dataset: str, config: str) -> dict[st
         "path": "obj.bin",
         "paths": ["obj.bin"],
         "title": "title",
-        "revision": "main",
+        "version": "main",
         "items": [{"cloudPath": "obj.bin", "remotePath": "copy.bin"}],
         "files": [uploaded],
         "labels": {"obj.bin": {"CLASSIFICATION": {"category": "cat"}}},
@@ -67,6 +69,8 @@ def arguments(op: Operation, bucket: Path, dataset: str, config: str) -> dict[st
     }
     kinds = names_of(op)
     args: dict[str, Any] = {}
+    if op.name == "confirm_uploads":  # a key prepare_uploads gave: the owner's own test fails later
+        known["files"] = [{**uploaded, "key": "datasets/x/.objects/" + uploaded["checksum"]}]
     for param in op.params:
         if param.name == "name":
             if param.name in kinds:
@@ -102,7 +106,9 @@ def build_world(transport: HTTPTransport, bucket: Path) -> None:
         "uploads"
     ]
     transport.put_object("ds", upload, str(local))
-    transport.call("confirm_uploads", dataset="ds", draft_number=1, files=files)
+    transport.call(
+        "confirm_uploads", dataset="ds", draft_number=1, files=[{**files[0], "key": upload["key"]}]
+    )
     transport.call("commit", dataset="ds", draft_number=1, title="one")
     transport.call("create_draft", dataset="ds", title="second")
 

@@ -49,7 +49,7 @@ def test_kill_restart_resume(gas_server, tmp_path: Path) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                count = watcher.call("count_data", dataset="Resumed", segment="s", draft_number=1)
+                count = watcher.call("count_data", dataset="Resumed", segment="s", version="#1")
             except TensorBayError:  # the draft does not exist yet
                 count = 0
             if count >= KILL_AFTER:

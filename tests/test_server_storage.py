@@ -136,7 +136,7 @@ def test_put_then_confirm_then_read(gas_server, transport: HTTPTransport, tmp_pa
     confirm = [{**files[0], "key": upload["key"]}]
     [result] = transport.call("confirm_uploads", dataset="ds", draft_number=1, files=confirm)["results"]
     assert result["status"] == "uploaded"
-    with transport.open_data("ds", path="up.bin", draft_number=1) as fp:
+    with transport.open_data("ds", "up.bin", version="#1") as fp:
         assert fp.read() == local.read_bytes()
     # this dataset's folder only: a kill -9 in another test may leave its own partial file
     dataset_id = transport.call("get_dataset", name="ds")["id"]
@@ -189,4 +189,4 @@ def test_local_config_gets_the_server_endpoint(gas_server, tmp_path: Path) -> No
     config = transport.call(
         "create_storage_config", type="local", name="x", file_path=str(tmp_path), values={}
     )
-    assert config["endpoint"] == gas_server.storage_url
+    assert config["fields"]["endpoint"] == gas_server.storage_url

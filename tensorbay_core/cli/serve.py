@@ -7,8 +7,14 @@ from typing import Any
 
 import click
 
-from ..server.limits import MIN_BODY_RATE, REQUEST_TIMEOUT
-from ..server.team import HOME_ENV, database_url, load_storage_spec, server_home
+from ..server.team import (
+    HOME_ENV,
+    MIN_BODY_RATE,
+    REQUEST_TIMEOUT,
+    database_url,
+    load_storage_spec,
+    server_home,
+)
 from ..storage import egress
 
 DB_ENV = "TENSORBAY_DB"
@@ -127,11 +133,17 @@ def serve(
     log_level: str,
 ) -> None:
     """Serve the GAS API at /api/v1 and local storage at /storage."""
-    import uvicorn
+    try:
+        import uvicorn
 
-    from ..server import create_app, team_service
-    from ..server.limits import GuardedH11Protocol
-    from ..server.logs import configure_logging
+        from ..server.app import create_app
+        from ..server.limits import GuardedH11Protocol
+        from ..server.logs import configure_logging
+    except ImportError as exc:
+        raise click.ClickException(
+            f"gas serve needs the server extra ({exc.name} is missing): pip install 'tensorbay-core[server]'"
+        ) from None
+    from ..server.team import team_service
 
     private_files()
     configure_logging(log_level)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..api.records import CloudFile
 from ..dataset import AuthData
 from .paging import PagingList
 from .transport import Transport
@@ -18,16 +17,14 @@ class CloudClient:
         self.name = name
         self._transport = transport
 
-    def _auth_data(self, file: dict[str, Any]) -> AuthData:
+    def _auth_data(self, file: CloudFile) -> AuthData:
         path = file["path"]
         auth_data = AuthData(
             path,
             size=file["size"],
             etag=file["etag"],
             opener=lambda: self._transport.open_cloud_file(self.name, path),
-            url_getter=lambda: self._transport.call("get_cloud_file_url", config_name=self.name, path=path)[
-                "url"
-            ],
+            url_getter=lambda: self._transport.api.get_cloud_file_url(self.name, path)["url"],
         )
         auth_data.config_name = self.name
         return auth_data
@@ -39,9 +36,7 @@ class CloudClient:
         """
 
         def fetch(after: str, limit: int) -> tuple[list[AuthData], bool]:
-            page = self._transport.call(
-                "list_cloud_files", config_name=self.name, prefix=path, start_after=after, limit=limit
-            )
+            page = self._transport.api.list_cloud_files(self.name, path, after, limit)
             return [self._auth_data(f) for f in page["files"]], page["truncated"]
 
         def count() -> int:

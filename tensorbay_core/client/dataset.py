@@ -5,15 +5,17 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..api import DEFAULT_BRANCH
+from ..api.records import BranchInfo, CommitInfo, DataEntry, DatasetInfo, DraftInfo
+from ..api.wire import MAX_ITEMS
 from ..dataset import Notes, RemoteData
 from ..errors import StatusError
 from ..label import Catalog, Label
+from ..names import draft_version
 from .paging import PagingList
 from .transport import Transport
 
 DATA_PAGE = 128
-#: Paths per delete call: a team server refuses longer lists.
-DELETE_BATCH = 1000
 
 
 class SegmentClient:
@@ -23,38 +25,27 @@ class SegmentClient:
         self.name = name
         self._dataset = dataset_client
         self._transport = dataset_client._transport
+        self._api = dataset_client._transport.api
 
-    def _remote_data(self, body: dict[str, Any]) -> RemoteData:
+    def _remote_data(self, body: DataEntry) -> RemoteData:
         path = body["remotePath"]
-        params = {**self._dataset._read_params(), "segment": self.name, "path": path}
-        dataset = self._dataset.name
+        dataset, segment, version = self._dataset.name, self.name, self._dataset._version()
         return RemoteData(
             path,
             label=Label.loads(body.get("label") or {}),
             timestamp=body.get("timestamp"),
-            size=body.get("size"),
-            checksum=body.get("checksum"),
-            opener=lambda: self._transport.open_data(dataset, **params),
-            url_getter=lambda: self._transport.call("get_data_url", dataset=dataset, **params)["url"],
+            size=body["size"],
+            checksum=body["checksum"],
+            opener=lambda: self._transport.open_data(dataset, path, segment, version),
+            url_getter=lambda: self._api.get_data_url(dataset, path, segment, version)["url"],
         )
 
-    def _fetch(self, after: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
-        page = self._transport.call(
-            "list_data",
-            dataset=self._dataset.name,
-            segment=self.name,
-            start_after=after,
-            limit=limit,
-            **self._dataset._read_params(),
-        )
+    def _fetch(self, after: str, limit: int) -> tuple[list[DataEntry], bool]:
+        page = self._api.list_data(self._dataset.name, self.name, self._dataset._version(), after, limit)
         return page["data"], page["truncated"]
 
     def _count(self) -> int:
-        return int(
-            self._transport.call(
-                "count_data", dataset=self._dataset.name, segment=self.name, **self._dataset._read_params()
-            )
-        )
+        return self._api.count_data(self._dataset.name, self.name, self._dataset._version())
 
     def list_data(self) -> PagingList[RemoteData]:
         """The segment's data, lazily, in path order."""
@@ -76,27 +67,16 @@ class SegmentClient:
 
     def get_data(self, remote_path: str) -> RemoteData:
         """One data of the segment."""
-        body = self._transport.call(
-            "get_data",
-            dataset=self._dataset.name,
-            segment=self.name,
-            path=remote_path,
-            **self._dataset._read_params(),
+        return self._remote_data(
+            self._api.get_data(self._dataset.name, remote_path, self.name, self._dataset._version())
         )
-        return self._remote_data(body)
 
     def delete_data(self, remote_paths: str | list[str]) -> None:
         """Remove data from the current draft (sent in batches the service accepts)."""
         paths = [remote_paths] if isinstance(remote_paths, str) else list(remote_paths)
         draft = self._dataset._draft_for_write()
-        for start in range(0, len(paths), DELETE_BATCH):
-            self._transport.call(
-                "delete_data",
-                dataset=self._dataset.name,
-                segment=self.name,
-                paths=paths[start : start + DELETE_BATCH],
-                draft_number=draft,
-            )
+        for start in range(0, len(paths), MAX_ITEMS):
+            self._api.delete_data(self._dataset.name, draft, paths[start : start + MAX_ITEMS], self.name)
 
     def __repr__(self) -> str:
         return f"SegmentClient({self.name!r} of {self._dataset.name!r})"
@@ -105,12 +85,13 @@ class SegmentClient:
 class DatasetClient:
     """One dataset, at a commit (reads) or in a draft (reads and writes)."""
 
-    def __init__(self, info: dict[str, Any], transport: Transport) -> None:
+    def __init__(self, info: DatasetInfo, transport: Transport) -> None:
         self.name: str = info["name"]
-        self.dataset_id: int = info["id"]
+        self.dataset_id: str = info["id"]
         self.alias: str = info.get("alias", "")
         self.config_name: str | None = info.get("configName")
         self._transport = transport
+        self._api = transport.api
         self.commit_id: str | None = info.get("commitId")
         self.draft_number: int | None = None
         self._warned_empty = False
@@ -124,12 +105,13 @@ class DatasetClient:
             return {"draft_number": self.draft_number}
         return {"commit_id": self.commit_id}
 
-    def _read_params(self) -> dict[str, Any]:
+    def _version(self) -> str | None:
+        """The version reads see: the current draft, else the current commit."""
         if self.draft_number is not None:
-            return {"draft_number": self.draft_number}
+            return draft_version(self.draft_number)
         if self.commit_id is None:
             self._warn_if_only_drafts()
-        return {"commit": self.commit_id} if self.commit_id else {}
+        return self.commit_id
 
     def _warn_if_only_drafts(self) -> None:
         if self._warned_empty:
@@ -159,86 +141,69 @@ class DatasetClient:
         if revision is not None and draft_number is not None:
             raise StatusError("checkout takes a revision or a draft_number, not both")
         if draft_number is not None:
-            self._transport.call("get_draft", dataset=self.name, draft_number=draft_number)
+            self._api.get_draft(self.name, draft_number)
             self.draft_number = draft_number
             return
-        commit = self._transport.call("get_commit", dataset=self.name, revision=revision or "main")
+        commit = self._api.get_commit(self.name, revision or DEFAULT_BRANCH)
         self.commit_id, self.draft_number = commit["commitId"], None
 
     # -- versions -------------------------------------------------------------------------
 
-    def create_draft(self, title: str, description: str = "", branch_name: str = "main") -> int:
+    def create_draft(self, title: str, description: str = "", branch_name: str = DEFAULT_BRANCH) -> int:
         """Open a draft and move the client to it."""
-        draft = self._transport.call(
-            "create_draft", dataset=self.name, title=title, description=description, branch_name=branch_name
-        )
-        self.draft_number = int(draft["number"])
+        draft = self._api.create_draft(self.name, title, description, branch_name)
+        self.draft_number = draft["number"]
         return self.draft_number
 
-    def get_draft(self, draft_number: int | None = None) -> dict[str, Any]:
+    def get_draft(self, draft_number: int | None = None) -> DraftInfo:
         """A draft (default: the current one)."""
         number = draft_number if draft_number is not None else self._draft_for_write()
-        return dict(self._transport.call("get_draft", dataset=self.name, draft_number=number))
+        return self._api.get_draft(self.name, number)
 
-    def list_drafts(self, status: str = "OPEN", branch_name: str | None = None) -> list[dict[str, Any]]:
+    def list_drafts(self, status: str = "OPEN", branch_name: str | None = None) -> list[DraftInfo]:
         """Drafts by status (OPEN, CLOSED, COMMITTED or ALL)."""
-        return list(
-            self._transport.call("list_drafts", dataset=self.name, status=status, branch_name=branch_name)
-        )
+        return self._api.list_drafts(self.name, status, branch_name)
 
     def update_draft(
         self, draft_number: int | None = None, *, title: str | None = None, description: str | None = None
     ) -> None:
         """Change a draft's title or description."""
         number = draft_number if draft_number is not None else self._draft_for_write()
-        self._transport.call(
-            "update_draft", dataset=self.name, draft_number=number, title=title, description=description
-        )
+        self._api.update_draft(self.name, number, title=title, description=description)
 
     def close_draft(self, draft_number: int) -> None:
         """Close a draft without committing it."""
-        self._transport.call("update_draft", dataset=self.name, draft_number=draft_number, status="CLOSED")
+        self._api.update_draft(self.name, draft_number, status="CLOSED")
         if self.draft_number == draft_number:
             self.draft_number = None
 
     def commit(self, title: str, description: str = "") -> str:
         """Commit the current draft; the client moves to the new commit."""
-        commit = self._transport.call(
-            "commit",
-            dataset=self.name,
-            draft_number=self._draft_for_write(),
-            title=title,
-            description=description,
-        )
+        commit = self._api.commit(self.name, self._draft_for_write(), title, description)
         self.commit_id, self.draft_number = commit["commitId"], None
-        return str(self.commit_id)
+        return commit["commitId"]
 
-    def get_commit(self, revision: str | None = None) -> dict[str, Any]:
+    def get_commit(self, revision: str | None = None) -> CommitInfo:
         """A commit (default: the current one)."""
-        revision = revision or self.commit_id or "main"
-        return dict(self._transport.call("get_commit", dataset=self.name, revision=revision))
+        return self._api.get_commit(self.name, revision or self.commit_id or DEFAULT_BRANCH)
 
-    def list_commits(self, revision: str | None = None) -> list[dict[str, Any]]:
+    def list_commits(self, revision: str | None = None) -> list[CommitInfo]:
         """History of a revision (default: the current commit), newest first."""
-        return list(
-            self._transport.call("list_commits", dataset=self.name, revision=revision or self.commit_id)
-        )
+        return self._api.list_commits(self.name, revision or self.commit_id)
 
     def create_branch(self, name: str, revision: str | None = None) -> None:
         """A branch at a revision (default: the current commit)."""
-        self._transport.call(
-            "create_branch", dataset=self.name, name=name, revision=revision or self.commit_id
-        )
+        self._api.create_branch(self.name, name, revision or self.commit_id)
 
-    def list_branches(self) -> list[dict[str, Any]]:
+    def list_branches(self) -> list[BranchInfo]:
         """Branches and their heads."""
-        return list(self._transport.call("list_branches", dataset=self.name))
+        return self._api.list_branches(self.name)
 
     # -- content --------------------------------------------------------------------------
 
     def list_segment_names(self) -> list[str]:
         """Segment names of the current version."""
-        return list(self._transport.call("list_segment_names", dataset=self.name, **self._read_params()))
+        return self._api.list_segment_names(self.name, self._version())
 
     def get_segment(self, name: str = "") -> SegmentClient:
         """A segment of the current version."""
@@ -246,36 +211,28 @@ class DatasetClient:
 
     def create_segment(self, name: str = "") -> SegmentClient:
         """Create (or get) a segment in the current draft."""
-        self._transport.call(
-            "create_segment", dataset=self.name, draft_number=self._draft_for_write(), name=name
-        )
+        self._api.create_segment(self.name, self._draft_for_write(), name)
         return SegmentClient(name, self)
 
     def delete_segment(self, name: str) -> None:
         """Remove a segment from the current draft."""
-        self._transport.call(
-            "delete_segment", dataset=self.name, draft_number=self._draft_for_write(), name=name
-        )
+        self._api.delete_segment(self.name, self._draft_for_write(), name)
 
     def get_catalog(self) -> Catalog:
         """The current version's catalog."""
-        return Catalog.loads(self._transport.call("get_catalog", dataset=self.name, **self._read_params()))
+        return Catalog.loads(self._api.get_catalog(self.name, self._version()))
 
     def upload_catalog(self, catalog: Catalog) -> None:
         """Set the current draft's catalog."""
-        self._transport.call(
-            "upload_catalog", dataset=self.name, draft_number=self._draft_for_write(), catalog=catalog.dumps()
-        )
+        self._api.upload_catalog(self.name, self._draft_for_write(), catalog.dumps())
 
     def get_notes(self) -> Notes:
         """The current version's notes."""
-        return Notes.loads(self._transport.call("get_notes", dataset=self.name, **self._read_params()) or {})
+        return Notes.loads(self._api.get_notes(self.name, self._version()) or {})
 
     def update_notes(self, notes: Notes) -> None:
         """Set the current draft's notes."""
-        self._transport.call(
-            "update_notes", dataset=self.name, draft_number=self._draft_for_write(), notes=notes.dumps()
-        )
+        self._api.update_notes(self.name, self._draft_for_write(), notes.dumps())
 
     def __repr__(self) -> str:
         where = f"draft #{self.draft_number}" if self.draft_number is not None else f"commit {self.commit_id}"

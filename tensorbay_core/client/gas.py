@@ -9,6 +9,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from ..api.records import StorageConfig as StorageConfigJson
 from ..dataset import Dataset
 from ..errors import InvalidArgument
 from .cloud import CloudClient
@@ -33,17 +34,15 @@ class StorageConfigInfo:
     problem: str = ""
 
     @classmethod
-    def from_json(cls, body: dict[str, Any]) -> StorageConfigInfo:
+    def from_json(cls, body: StorageConfigJson) -> StorageConfigInfo:
         """Build from the service's JSON."""
-        known = ("name", "type", "filePath", "available", "problem")
-        rest = {k: v for k, v in body.items() if k not in known}
         return cls(
             body["name"],
             body["type"],
             body["filePath"],
-            rest,
-            bool(body.get("available", True)),
-            str(body.get("problem", "")),
+            dict(body["fields"]),
+            body["available"],
+            body.get("problem", ""),
         )
 
 
@@ -78,9 +77,7 @@ class GAS:
 
     def create_storage_config(self, type: str, name: str, file_path: str, **fields: Any) -> CloudClient:
         """Create a config of any installed provider type; its connection is checked now."""
-        self._transport.call(
-            "create_storage_config", type=type, name=name, file_path=file_path, values=fields
-        )
+        self._transport.api.create_storage_config(type, name, file_path, fields)
         return CloudClient(name, self._transport)
 
     def create_oss_storage_config(
@@ -160,51 +157,51 @@ class GAS:
         """Every storage config, without secrets."""
         configs: list[StorageConfigInfo] = []
         while True:
-            page = self._transport.call("list_storage_configs", offset=len(configs), limit=128)
+            page = self._transport.api.list_storage_configs(len(configs), 128)
             configs.extend(StorageConfigInfo.from_json(c) for c in page["configs"])
             if not page["configs"] or len(configs) >= page["totalCount"]:
                 return configs
 
     def get_auth_storage_config(self, name: str) -> StorageConfigInfo:
         """One storage config, without secrets."""
-        return StorageConfigInfo.from_json(self._transport.call("get_storage_config", name=name))
+        return StorageConfigInfo.from_json(self._transport.api.get_storage_config(name))
 
     def delete_storage_config(self, name: str) -> None:
         """Delete a config that no dataset uses."""
-        self._transport.call("delete_storage_config", name=name)
+        self._transport.api.delete_storage_config(name)
 
     def get_cloud_client(self, name: str) -> CloudClient:
         """Browse the files of a storage config."""
-        self._transport.call("get_storage_config", name=name)
+        self._transport.api.get_storage_config(name)
         return CloudClient(name, self._transport)
 
     # -- datasets -------------------------------------------------------------------------
 
     def create_dataset(self, name: str, config_name: str | None = None, alias: str = "") -> DatasetClient:
         """Create a dataset on the default storage, or on the named storage config."""
-        info = self._transport.call("create_dataset", name=name, config_name=config_name, alias=alias)
+        info = self._transport.api.create_dataset(name, config_name, alias)
         return DatasetClient(info, self._transport)
 
     def get_dataset(self, name: str) -> DatasetClient:
         """A client at the dataset's latest commit."""
-        return DatasetClient(self._transport.call("get_dataset", name=name), self._transport)
+        return DatasetClient(self._transport.api.get_dataset(name), self._transport)
 
     def list_dataset_names(self) -> list[str]:
         """Every dataset name, sorted."""
         names: list[str] = []
         while True:
-            page = self._transport.call("list_dataset_names", offset=len(names), limit=128)
+            page = self._transport.api.list_dataset_names(len(names), 128)
             names.extend(page["names"])
             if not page["names"] or len(names) >= page["totalCount"]:
                 return names
 
     def rename_dataset(self, name: str, new_name: str) -> None:
         """Rename a dataset."""
-        self._transport.call("update_dataset", name=name, new_name=new_name)
+        self._transport.api.update_dataset(name, new_name=new_name)
 
     def update_dataset(self, name: str, *, alias: str | None = None) -> None:
         """Change a dataset's alias."""
-        self._transport.call("update_dataset", name=name, alias=alias)
+        self._transport.api.update_dataset(name, alias=alias)
 
     def delete_dataset(self, name: str) -> None:
         """Delete a dataset and the objects it wrote; the user's original objects stay.
@@ -213,8 +210,7 @@ class GAS:
         says how many objects were left; they are removed once the storage is reachable
         (deleting its config retries, and refuses until they are gone).
         """
-        answer = self._transport.call("delete_dataset", name=name) or {}
-        left = int(answer.get("leftObjects", 0))
+        left = self._transport.api.delete_dataset(name)["leftObjects"]
         if left:
             warnings.warn(
                 f"dataset {name!r} is deleted, but {left} of its stored objects could not be removed "

@@ -1,7 +1,8 @@
 """The HTTP transport: the SDK talks to a ``gas serve`` through a pooled requests session.
 
-Operations become requests from their registry entry (path parameters, then query for
-GET/DELETE or a JSON body). Every call is retried as ``retry.py`` says when its answer was
+Operations become requests from their declaration in the contract (``api.GasApi``: path
+parameters, then query for GET/DELETE or a JSON body); ``HTTPTransport.api`` is the
+contract's methods, each sending its request. Every call is retried as ``retry.py`` says when its answer was
 lost; a mutating call carries an ``Idempotency-Key``, the same for all its attempts, so the
 server carries it out once and a retry gets the first answer. Error bodies become the same
 exceptions the service raises. Bytes never pass through the API: they go to signed URLs (the
@@ -11,6 +12,7 @@ and a cut download resumes with a Range request as long as the object's ETag is 
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import re
@@ -23,6 +25,9 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from ..api import GasApi, Operation, operations
+from ..api.records import DataUrl, UploadPlace
+from ..api.wire import API_PREFIX, IDEMPOTENCY_HEADER, QUERY_METHODS, REQUEST_ID_HEADER, TOKEN_HEADER
 from ..errors import (
     AuthenticationError,
     DataChanged,
@@ -32,19 +37,13 @@ from ..errors import (
     TensorBayError,
     error_from_json,
 )
-from ..service import OPERATIONS, Operation
 from ..storage.hashing import VerifyingReader
 from .retry import Retrying, RetryPolicy, answer_was_lost, retry_after, says_retry
 from .transport import Transport
 
-API_PREFIX = "/api/v1"
-TOKEN_HEADER = "X-Token"
-REQUEST_ID_HEADER = "X-Request-Id"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 POOL_SIZE = 64
 TIMEOUT = (10, 120)
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-QUERY_METHODS = ("GET", "DELETE")
 #: Storage reads get the bytes as stored: offsets then match Range offsets and recorded sizes.
 RAW_BYTES = {"Accept-Encoding": "identity"}
 
@@ -153,7 +152,8 @@ class HTTPTransport(Transport):
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = f"tensorbay-core/{version('tensorbay-core')}"
-        self.call("list_dataset_names", limit=1)
+        self.api = cast(GasApi, HTTPApi(self))
+        self.api.list_dataset_names(limit=1)
 
     def __repr__(self) -> str:
         return f"HTTPTransport({self.url!r})"
@@ -225,7 +225,9 @@ class HTTPTransport(Transport):
         return path, {"json": params}
 
     def call(self, op: str, **params: Any) -> Any:
-        operation = OPERATIONS.get(op)
+        """Send operation ``op`` with ``params`` (by name); the answer's JSON. The SDK calls
+        through ``api``, typed; this is its one way onto the wire (and a test's raw one)."""
+        operation = operations().get(op)
         if operation is None:
             raise InvalidArgument(f"unknown operation {op!r}")
         path, kwargs = self._request_of(operation, params)
@@ -237,7 +239,18 @@ class HTTPTransport(Transport):
         self._raise_for(response)
         return response.json() if response.content else None
 
-    def put_object(self, dataset: str, upload: dict[str, Any], local_path: str) -> None:
+    def put_objects(self, dataset: str, sends: list[tuple[UploadPlace, str]]) -> list[str | None]:
+        errors: list[str | None] = []
+        for upload, local_path in sends:
+            try:
+                self.put_object(dataset, upload, local_path)
+                errors.append(None)
+            except (TensorBayError, OSError) as exc:
+                errors.append(str(exc))
+        return errors
+
+    def put_object(self, dataset: str, upload: UploadPlace, local_path: str) -> None:
+        """Send one local file to the signed URL of its upload place."""
         url = upload.get("url")
         if not url:
             raise InvalidArgument(f"the server gave no upload URL for {upload.get('remotePath')!r}")
@@ -262,24 +275,48 @@ class HTTPTransport(Transport):
             raise
         return _Download(self, url, response)
 
-    def open_data(self, dataset: str, **params: Any) -> IO[bytes]:
+    def open_data(self, dataset: str, path: str, segment: str = "", version: str | None = None) -> IO[bytes]:
         """A data file's bytes through its signed URL, checked against what the service
         recorded: the response's ETag at once, the size and SHA-1 at the end."""
-        found = self.call("get_data_url", dataset=dataset, **params)
+        found: DataUrl = self.api.get_data_url(dataset, path, segment, version)
 
         def changed() -> DataChanged:
-            where = f"{params.get('segment') or ''}/{params.get('path')}".lstrip("/")
+            where = f"{segment}/{path}" if segment else path
             return DataChanged(f"the object behind {where} of dataset {dataset!r} changed while it was read")
 
         download = self._download(found["url"])
         if download.etag and found.get("etag") and _bare_etag(download.etag) != _bare_etag(found["etag"]):
             download.close()
             raise changed()
-        checked = VerifyingReader(cast(IO[bytes], download), int(found["size"]), found.get("sha1"), changed)
+        checked = VerifyingReader(cast(IO[bytes], download), found["size"], found["sha1"], changed)
         return io.BufferedReader(checked, buffer_size=1 << 20)
 
     def open_cloud_file(self, config_name: str, path: str) -> IO[bytes]:
-        return self._open_url(self.call("get_cloud_file_url", config_name=config_name, path=path)["url"])
+        return self._open_url(self.api.get_cloud_file_url(config_name, path)["url"])
 
     def close(self) -> None:
         self._session.close()
+
+
+class HTTPApi:
+    """The contract's operations as requests: ``api.op(...)`` takes the declared parameters
+    (positional or by name, defaults filled in) and sends them with ``HTTPTransport.call``."""
+
+    def __init__(self, transport: HTTPTransport) -> None:
+        self._transport = transport
+
+    def __getattr__(self, name: str) -> Any:
+        operation = operations().get(name)
+        if operation is None:
+            raise AttributeError(f"{name!r} is not an operation of the GAS API")
+        signature = inspect.signature(operation.declaration)
+
+        def send(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(None, *args, **kwargs)
+            bound.apply_defaults()
+            params = dict(list(bound.arguments.items())[1:])
+            return self._transport.call(name, **params)
+
+        send.__name__ = name
+        send.__doc__ = operation.doc
+        return send

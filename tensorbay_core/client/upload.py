@@ -20,6 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from ..api.records import FileItem, ImportItem, ItemResult, UploadedItem
 from ..dataset import AuthData, Data, Dataset
 from ..dataset.data import AnyData
 from ..errors import InvalidArgument, NotFound, StatusError, TensorBayError, UploadError
@@ -138,11 +139,9 @@ class UploadWorkflow:
             if client.get_draft()["status"] != "OPEN":
                 raise StatusError(f"draft #{draft_number} of {client.name!r} is not open")
             return draft_number
-        draft = self.transport.call(
-            "open_draft", dataset=client.name, title=AUTO_DRAFT_TITLE, branch_name=branch_name
-        )
-        client.checkout(draft_number=int(draft["number"]))
-        return int(draft["number"])
+        draft = self.transport.api.open_draft(client.name, AUTO_DRAFT_TITLE, branch_name=branch_name)
+        client.checkout(draft_number=draft["number"])
+        return draft["number"]
 
     def run(self) -> dict[str, int]:
         """Send everything into the client's draft; ``UploadError`` names what was not recorded."""
@@ -192,7 +191,7 @@ class UploadWorkflow:
         no further batch is sent, and ``run`` reports it with the error as the cause.
         """
         size = max(1, min(MAX_BATCH, math.ceil(total / max(1, self.jobs * 4))))
-        running: dict[Future[list[dict[str, Any]]], Batch] = {}
+        running: dict[Future[list[ItemResult]], Batch] = {}
         sent = 0
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="tensorbay-upload")
         try:
@@ -215,7 +214,7 @@ class UploadWorkflow:
             self.not_sent = total - sent
         pool.shutdown(wait=True)
 
-    def _harvest(self, running: dict[Future[list[dict[str, Any]]], Batch], bar: tqdm[Any]) -> None:
+    def _harvest(self, running: dict[Future[list[ItemResult]], Batch], bar: tqdm[Any]) -> None:
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
             batch = running.pop(future)
@@ -228,7 +227,7 @@ class UploadWorkflow:
                 results = [{"remotePath": d.path, "status": "failed", "error": reason} for d in batch.items]
             self._count(batch, results)
 
-    def _count(self, batch: Batch, results: list[dict[str, Any]]) -> None:
+    def _count(self, batch: Batch, results: list[ItemResult]) -> None:
         for result in results:
             self.counts[result["status"]] = self.counts.get(result["status"], 0) + 1
             if result["status"] == "failed":
@@ -240,7 +239,7 @@ class UploadWorkflow:
     def _where(segment: str, path: str) -> str:
         return f"{segment}/{path}" if segment else path
 
-    def _run_batch(self, batch: Batch) -> list[dict[str, Any]]:
+    def _run_batch(self, batch: Batch) -> list[ItemResult]:
         """Send one batch; what the service or the storage refuses fails its files, anything
         else propagates to the main thread."""
         try:
@@ -250,17 +249,11 @@ class UploadWorkflow:
         except (TensorBayError, OSError) as exc:
             return [{"remotePath": d.path, "status": "failed", "error": str(exc)} for d in batch.items]
 
-    def _call(self, op: str, batch: Batch, **params: Any) -> Any:
-        return self.transport.call(
-            op,
-            dataset=self.client.name,
-            draft_number=self.client.draft_number,
-            segment=batch.segment,
-            **params,
-        )
+    def _draft(self) -> int:
+        return self.client._draft_for_write()
 
-    def _import(self, batch: Batch, source: CloudFiles) -> list[dict[str, Any]]:
-        items = [
+    def _import(self, batch: Batch, source: CloudFiles) -> list[ItemResult]:
+        items: list[ImportItem] = [
             {
                 "cloudPath": d.cloud_path,
                 "remotePath": d.path,
@@ -271,32 +264,36 @@ class UploadWorkflow:
             }
             for d in batch.items
         ]
-        answer = self._call(
-            "import_auth_data", batch, config_name=source.config_name, items=items, skip_uploaded=self.skip
-        )
-        return list(answer["results"])
+        api = self.transport.api
+        return api.import_auth_data(
+            self.client.name, self._draft(), source.config_name, items, batch.segment, self.skip
+        )["results"]
 
-    def _upload(self, batch: Batch) -> list[dict[str, Any]]:
+    def _upload(self, batch: Batch) -> list[ItemResult]:
+        api, dataset, draft = self.transport.api, self.client.name, self._draft()
         by_path = {d.path: d for d in batch.items}
-        files = [{"remotePath": d.path, "checksum": d.get_checksum(), "size": d.size} for d in batch.items]
-        plan = self._call(
-            "prepare_uploads", batch, files=files, skip_uploaded=self.skip, sign=self.transport.signs_uploads
+        files: list[FileItem] = [
+            {"remotePath": d.path, "checksum": d.get_checksum(), "size": d.size} for d in batch.items
+        ]
+        plan = api.prepare_uploads(
+            dataset, draft, files, batch.segment, self.skip, self.transport.signs_uploads
         )["uploads"]
         sends = [(u, by_path[u["remotePath"]].local_path) for u in plan if u["status"] == "upload"]
         errors = dict(
             zip(
                 (u["remotePath"] for u, _ in sends),
-                self.transport.put_objects(self.client.name, sends),
+                self.transport.put_objects(dataset, sends),
                 strict=True,
             )
         )
-        results, confirm = [], []
+        results: list[ItemResult] = []
+        confirm: list[UploadedItem] = []
         for upload in plan:
             path = upload["remotePath"]
             if upload["status"] in ("failed", "skipped"):
                 results.append(upload)
             elif errors.get(path):
-                results.append({"remotePath": path, "status": "failed", "error": errors[path]})
+                results.append({"remotePath": path, "status": "failed", "error": str(errors[path])})
             else:
                 data = by_path[path]
                 confirm.append(
@@ -310,7 +307,7 @@ class UploadWorkflow:
                     }
                 )
         if confirm:
-            results.extend(self._call("confirm_uploads", batch, files=confirm)["results"])
+            results.extend(api.confirm_uploads(dataset, draft, confirm, batch.segment)["results"])
         return results
 
     # -- the end ------------------------------------------------------------------------------

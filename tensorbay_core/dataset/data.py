@@ -11,7 +11,7 @@ from typing import IO
 from ..errors import InvalidArgument
 from ..label import Label
 from ..label.checksum import file_sha1
-from .names import check_remote_path
+from ..names import check_remote_path
 
 Opener = Callable[[], IO[bytes]]
 URLGetter = Callable[[], str]

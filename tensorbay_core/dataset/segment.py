@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, MutableSequence, Sequence
 from typing import Any, Protocol, overload
 
+from ..names import check_segment_name
 from .data import AnyData, RemoteData
-from .names import check_segment_name
 
 
 class SegmentSource(Protocol):

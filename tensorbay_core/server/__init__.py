@@ -1,6 +1,5 @@
-"""Team mode: the GAS service over HTTP (``gas serve``)."""
+"""Team mode: the GAS service over HTTP (``gas serve``).
 
-from .app import API_PREFIX, create_app
-from .team import STORAGE_ROUTE, team_service
-
-__all__ = ["API_PREFIX", "STORAGE_ROUTE", "create_app", "team_service"]
+``app`` and the modules it uses need the ``server`` extra (FastAPI, uvicorn); ``team``
+(opening the service for a team) needs only the core, so ``gas admin`` works without it.
+"""

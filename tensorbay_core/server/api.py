@@ -1,6 +1,6 @@
-"""The API routes, generated from the service's operation registry (one route per operation).
+"""The API routes, generated from the contract (``api.GasApi``): one route per operation.
 
-Parameters come from the method's type hints: ``{name}`` path segments, query parameters
+Parameters come from the declaration's type hints: ``{name}`` path segments, query parameters
 for GET/DELETE, one JSON body model for POST/PUT/PATCH. The ``user`` argument is the caller
 the ``X-Token`` header authenticates; ``AuthenticateFirst`` checks the key before the body
 is read, so nobody without a key makes the server parse anything.
@@ -26,18 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import JsonDict
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..api import Operation, operations
+from ..api.wire import MAX_ITEMS, QUERY_METHODS, TOKEN_HEADER
 from ..errors import AuthenticationError, InvalidArgument
-from ..service import OPERATIONS, Operation, Service
-from ..service.base import NAME_RE
+from ..names import NAME_RE
+from ..service import Service
 
-QUERY_METHODS = ("GET", "DELETE")
-TOKEN_HEADER = "X-Token"
 #: Where ``AuthenticateFirst`` leaves the authenticated user's id in the request scope's state.
 USER_STATE = "tensorbay_user"
 #: Integer parameters (draft numbers, ids, offsets) meet INTEGER columns: 32 bits on PostgreSQL.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-#: Entries a list or dict parameter may hold: the service's batch size.
-MAX_ITEMS = 1000
 #: How deep JSON values (labels, catalogs, notes) may nest; real ones need a handful of levels.
 MAX_DEPTH = 32
 #: Dataset and config names, as a JSON Schema pattern (anchored: JSON Schema searches).
@@ -112,7 +110,8 @@ def _where(op: Operation, param: str) -> str:
 
 
 def openapi_links(producer: Operation, operations: dict[str, Operation]) -> dict[str, Any]:
-    """The OpenAPI links from ``producer``'s answer to each operation that takes what it makes."""
+    """The OpenAPI links from ``producer``'s answer to each operation that needs what it makes
+    (a required parameter: an operation that can do without it stays a starting point)."""
     if producer.name not in PRODUCERS:
         return {}
     kind, pointer = PRODUCERS[producer.name]
@@ -120,7 +119,7 @@ def openapi_links(producer: Operation, operations: dict[str, Operation]) -> dict
     for target in operations.values():
         params: dict[str, str] = {}
         body: dict[str, str] = {}
-        for param in (p.name for p in target.params):
+        for param in (p.name for p in target.params if p.default is inspect.Parameter.empty):
             if _consumed(target, param) == kind:
                 value = f"$response.body#{pointer}"
             elif kind == "draft" and _consumed(target, param) == "dataset":
@@ -168,7 +167,7 @@ class OperationRoute:
     def __init__(self, service: Service, op: Operation, user: Callable[..., int]) -> None:
         self.service = service
         self.op = op
-        hints = typing.get_type_hints(op.function)
+        hints = op.hints
         self.returns = hints.get("return")
         params = [_keyword("user", int, Depends(user))]
         body_fields: dict[str, Any] = {}
@@ -189,7 +188,11 @@ class OperationRoute:
                     )
                 default = Query(value, ge=ge, le=le, json_schema_extra=extra)
             else:
-                body_fields[param.name] = (annotation, Field(value, ge=ge, le=le, json_schema_extra=extra))
+                # Lists and dicts are cut off at MAX_ITEMS while they are parsed, before their
+                # items cost anything.
+                longest = MAX_ITEMS if typing.get_origin(annotation) in (list, dict) else None
+                field = Field(value, ge=ge, le=le, max_length=longest, json_schema_extra=extra)
+                body_fields[param.name] = (annotation, field)
                 continue
             params.append(_keyword(param.name, annotation, default))
         self.body_fields = list(body_fields)
@@ -215,17 +218,17 @@ class OperationRoute:
 
         run.__signature__ = self.signature  # type: ignore[attr-defined]
         run.__name__ = self.op.name
-        run.__doc__ = self.op.function.__doc__
+        run.__doc__ = self.op.doc
         return run
 
     def add_to(self, router: APIRouter) -> None:
         """Register the route."""
-        doc = inspect.getdoc(self.op.function) or ""
+        doc = self.op.doc
         no_content = self.returns is type(None)
         responses: dict[int | str, dict[str, Any]] = {
             "default": {"model": ErrorBody, "description": "an error: its code and message"}
         }
-        links = openapi_links(self.op, OPERATIONS)
+        links = openapi_links(self.op, operations())
         if links:
             responses[200] = {"links": links}
         router.add_api_route(
@@ -268,7 +271,7 @@ class AuthenticateFirst:
 
 
 def api_router(service: Service) -> APIRouter:
-    """Every operation of ``OPERATIONS`` as a route, for the user ``AuthenticateFirst`` found."""
+    """Every operation of the contract as a route, for the user ``AuthenticateFirst`` found."""
     token = APIKeyHeader(
         name=TOKEN_HEADER, auto_error=False, description="an access key from `gas admin create-user`"
     )
@@ -281,6 +284,6 @@ def api_router(service: Service) -> APIRouter:
         return int(user)
 
     router = APIRouter()
-    for op in OPERATIONS.values():
+    for op in operations().values():
         OperationRoute(service, op, authenticated_user).add_to(router)
     return router

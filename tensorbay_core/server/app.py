@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..api.wire import API_PREFIX
 from ..errors import TensorBayError
 from ..service import Service
 from .api import AuthenticateFirst, api_router
@@ -32,7 +33,6 @@ from .limits import REQUEST_TIMEOUT, TOO_LARGE, BodyGuard
 from .storage import storage_router
 from .team import STORAGE_ROUTE
 
-API_PREFIX = "/api/v1"
 THREADS = 128
 
 logger = logging.getLogger("tensorbay.server")
@@ -42,7 +42,13 @@ _HTTP_CODES = {404: "ResourceNotExist", 405: "MethodNotAllowed", 408: "RequestTi
 
 
 class RequestIdMiddleware:
-    """Tags each request with an id (``X-Request-Id``) and turns unexpected errors into a 500."""
+    """Tags each request with an id (``X-Request-Id``) and turns unexpected errors into a 500.
+
+    A ``TensorBayError`` that a middleware raises before or after the route (the
+    idempotency records or the access-key check meet a full or locked database) gets its
+    own status, as it would from a route: a client must see a 507 or 503 it can act on,
+    not a 500.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,9 +70,16 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            logger.exception("request %s: %s %s failed", request_id, scope["method"], scope["path"])
+        except Exception as exc:
+            known = exc if isinstance(exc, TensorBayError) and type(exc) is not TensorBayError else None
+            if known is not None:
+                logger.warning("request %s: %s %s: %s", request_id, scope["method"], scope["path"], known)
+            else:
+                logger.exception("request %s: %s %s failed", request_id, scope["method"], scope["path"])
             if started:
+                return
+            if known is not None:
+                await _error_response(known)(scope, receive, send_with_id)
                 return
             body = {
                 "code": "InternalServerError",

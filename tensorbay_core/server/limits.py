@@ -26,12 +26,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .team import MIN_BODY_RATE, REQUEST_TIMEOUT
+
 #: The largest JSON body an API request may carry (a batch of 1,000 labelled items fits easily).
 MAX_API_BODY = 32 * 1024 * 1024
-#: The average rate, in bytes per second, below which a request body is given up on.
-MIN_BODY_RATE = 4096
-#: Seconds a client gets for its headers, and as grace before the body rate counts.
-REQUEST_TIMEOUT = 30.0
 #: The code of the error body for a body over the limit.
 TOO_LARGE = "PayloadTooLarge"
 

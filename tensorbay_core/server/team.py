@@ -14,6 +14,10 @@ from ..service.team_policy import TeamPolicy
 from ..storage import StorageProvider, create_provider
 
 HOME_ENV = "TENSORBAY_SERVER_HOME"
+#: The average rate, in bytes per second, below which a request body is given up on.
+MIN_BODY_RATE = 4096
+#: Seconds a client gets for its headers, and as grace before the body rate counts.
+REQUEST_TIMEOUT = 30.0
 #: The path under the server's URL where it serves local storage by signed URLs.
 STORAGE_ROUTE = "/storage"
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import partial
+from typing import Any, cast
 
+from ..api import GasApi, operations
 from ..storage import StorageProvider, create_provider
 from .configs import ConfigOps
 from .datasets import DatasetOps
-from .operations import Operation, collect_operations
 from .secrets import SecretBox
 from .store import Store
 from .transfers import TransferOps
@@ -19,10 +21,24 @@ EMBEDDED_USER = "local"
 
 
 class Service(TransferOps, VersionOps, DatasetOps, ConfigOps, UserOps):
-    """Every operation of the GAS service; callers pass the acting user's id."""
+    """Every operation of the GAS service (``api.GasApi``); callers pass the acting user's id."""
+
+    def as_user(self, user: int) -> GasApi:
+        """The service as one user calls it: the contract's methods with the user bound."""
+        return cast(GasApi, UserService(self, user))
 
 
-OPERATIONS: dict[str, Operation] = collect_operations(Service)
+class UserService:
+    """``Service`` with the acting user bound: what the embedded client calls."""
+
+    def __init__(self, service: Service, user: int) -> None:
+        self.service = service
+        self.user = user
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in operations():
+            raise AttributeError(f"{name!r} is not an operation of the GAS API")
+        return partial(getattr(self.service, name), self.user)
 
 
 def default_home() -> str:
@@ -58,4 +74,4 @@ def embedded_service(home: str | None = None) -> Service:
         return service
 
 
-__all__ = ["EMBEDDED_USER", "OPERATIONS", "Operation", "Service", "embedded_service", "open_service"]
+__all__ = ["EMBEDDED_USER", "Service", "UserService", "embedded_service", "open_service"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from ..api import DEFAULT_BRANCH
 from ..errors import InvalidArgument, NotFound, StatusError
+from ..names import Version
 from ..storage import StorageProvider, create_provider
 from ..storage.paths import join_key
 from .listings import OpenListings
@@ -16,21 +17,6 @@ from .objects import Area, WrittenHere
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs, users
 from .team_policy import TeamPolicy
-
-#: A whole name (``fullmatch``: ``$`` alone would let a trailing newline through). ASCII only,
-#: so no surrogate or other character that cannot be stored or encoded gets in.
-NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-DEFAULT_BRANCH = "main"
-
-
-def check_name(kind: str, name: str) -> str:
-    """Dataset and config names: letters, digits, ``_ . -``; at most 128 characters."""
-    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
-        raise InvalidArgument(
-            f"invalid {kind} name {name!r}: use 1-128 letters, digits, '_', '.' or '-', "
-            "starting with a letter or digit"
-        )
-    return name
 
 
 class ServiceBase:
@@ -146,13 +132,12 @@ class ServiceBase:
             raise InvalidArgument(f"revision {revision!r} of dataset {ds.name!r} is ambiguous")
         raise NotFound(f"revision {revision!r} of dataset {ds.name!r} does not exist")
 
-    def _read_tree(
-        self, conn: Connection, ds: Row[Any], commit: str | None = None, draft_number: int | None = None
-    ) -> int | None:
-        """The tree a read sees: a draft, a commit/branch, or the default branch head."""
-        if draft_number is not None:
-            return int(self._draft(conn, ds, draft_number).tree_id)
-        commit_id = self._resolve_commit(conn, ds, commit)
+    def _read_tree(self, conn: Connection, ds: Row[Any], version: str | None = None) -> int | None:
+        """The tree a read sees: a draft (``#N``), a branch or commit, or the default branch head."""
+        wanted = Version.parse(version)
+        if wanted.draft is not None:
+            return int(self._draft(conn, ds, wanted.draft).tree_id)
+        commit_id = self._resolve_commit(conn, ds, wanted.revision)
         if commit_id is None:
             return None
         return int(conn.execute(select(commits.c.tree_id).where(commits.c.id == commit_id)).scalar_one())

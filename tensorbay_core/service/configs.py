@@ -16,10 +16,9 @@ from ..errors import (
     PermissionDenied,
     TensorBayError,
 )
+from ..names import check_name
 from ..storage import StorageProvider, create_provider
-from .base import check_name
 from .garbage import GarbageOps
-from .operations import operation
 from .store import datasets, now, objects, storage_configs
 
 MAX_PAGE = 1000
@@ -49,6 +48,7 @@ class ConfigOps(GarbageOps):
                 "name": row.name,
                 "type": row.type,
                 "filePath": row.file_path,
+                "fields": {},
                 "available": False,
                 "problem": exc.message,
             }
@@ -87,7 +87,6 @@ class ConfigOps(GarbageOps):
                 raise
             raise self.team.unreachable(provider, user, exc) from None
 
-    @operation("POST", "/storage-configs")
     def create_storage_config(
         self, user: int, type: str, name: str, file_path: str, values: dict[str, Any]
     ) -> dict[str, Any]:
@@ -111,7 +110,6 @@ class ConfigOps(GarbageOps):
                 raise AlreadyExists(f"storage config {name!r} already exists") from None
         return self._public(provider)
 
-    @operation("GET", "/storage-configs")
     def list_storage_configs(self, user: int, offset: int = 0, limit: int = 128) -> dict[str, Any]:
         """A page of the user's configs, without secrets."""
         with self.store.read() as conn:
@@ -127,13 +125,11 @@ class ConfigOps(GarbageOps):
             configs = [self._public_row(conn, row) for row in rows]
         return {"configs": configs, "totalCount": total}
 
-    @operation("GET", "/storage-configs/{name}")
     def get_storage_config(self, user: int, name: str) -> dict[str, Any]:
         """One config, without secrets (marked unavailable if its plugin is missing)."""
         with self.store.read() as conn:
             return self._public_row(conn, self._config_row(conn, user, name))
 
-    @operation("DELETE", "/storage-configs/{name}")
     def delete_storage_config(self, user: int, name: str) -> None:
         """Delete a config no dataset uses (after removing what deleted datasets left in it)."""
         with self.store.read() as conn:
@@ -164,7 +160,6 @@ class ConfigOps(GarbageOps):
             conn.execute(storage_configs.delete().where(storage_configs.c.id == row.id))
         self._forget_provider(row.id)
 
-    @operation("GET", "/cloud/{config_name}/files")
     def list_cloud_files(
         self, user: int, config_name: str, prefix: str = "", start_after: str = "", limit: int = 1000
     ) -> dict[str, Any]:
@@ -179,7 +174,6 @@ class ConfigOps(GarbageOps):
         # object here would cost a whole extra listing request per page).
         return {"files": files, "truncated": len(page) == limit}
 
-    @operation("GET", "/cloud/{config_name}/urls")
     def get_cloud_file_url(
         self, user: int, config_name: str, path: str, expires: int = 3600
     ) -> dict[str, str]:

@@ -10,11 +10,11 @@ from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import AlreadyExists, TensorBayError
-from .base import DEFAULT_BRANCH, check_name
+from ..names import check_name
+from .base import DEFAULT_BRANCH
 from .configs import page_limit
 from .garbage import GarbageOps
 from .objects import CHUNK
-from .operations import operation
 from .store import branches, datasets, inserted_id, now, objects, storage_configs
 
 
@@ -36,7 +36,6 @@ class DatasetOps(GarbageOps):
             "commitId": self._resolve_commit(conn, ds, None),
         }
 
-    @operation("POST", "/datasets")
     def create_dataset(
         self, user: int, name: str, config_name: str | None = None, alias: str = ""
     ) -> dict[str, Any]:
@@ -66,13 +65,11 @@ class DatasetOps(GarbageOps):
             conn.execute(branches.insert().values(dataset_id=ds_id, name=DEFAULT_BRANCH, commit_id=None))
             return self._describe(conn, self._dataset(conn, user, name))
 
-    @operation("GET", "/datasets/{name}")
     def get_dataset(self, user: int, name: str) -> dict[str, Any]:
         """A dataset's id, alias, config and head commit."""
         with self.store.read() as conn:
             return self._describe(conn, self._dataset(conn, user, name))
 
-    @operation("GET", "/datasets")
     def list_dataset_names(self, user: int, offset: int = 0, limit: int = 128) -> dict[str, Any]:
         """A page of the user's dataset names, sorted."""
         with self.store.read() as conn:
@@ -91,7 +88,6 @@ class DatasetOps(GarbageOps):
             )
         return {"names": list(names), "totalCount": total}
 
-    @operation("PATCH", "/datasets/{name}")
     def update_dataset(
         self, user: int, name: str, new_name: str | None = None, alias: str | None = None
     ) -> dict[str, Any]:
@@ -110,7 +106,6 @@ class DatasetOps(GarbageOps):
                     raise AlreadyExists(f"dataset {new_name!r} already exists") from None
             return self._describe(conn, self._dataset(conn, user, changes.get("name", name)))
 
-    @operation("DELETE", "/datasets/{name}")
     def delete_dataset(self, user: int, name: str) -> dict[str, Any]:
         """Delete a dataset, then the objects it wrote that nothing references any more; never
         the user's own files. Works when the storage is unreachable too: what could not be

@@ -8,29 +8,11 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, select
 
 from ..errors import InvalidArgument, NotFound
-from ..storage.paths import clean_key
+from ..names import check_segment_name
 from .configs import page_limit
 from .garbage import GarbageOps
 from .objects import chunks
-from .operations import operation
 from .store import entries, insert_ignoring_conflicts, segments, trees, upsert
-
-
-def check_segment_name(name: str) -> str:
-    """Segment names are single names: no '/', no '..', no control characters ("" is the default)."""
-    if not isinstance(name, str) or "/" in name or "\\" in name or name in (".", "..") or len(name) > 512:
-        raise InvalidArgument(f"invalid segment name {name!r}: use a single name without '/' or '..'")
-    if any(ord(ch) < 32 for ch in name):
-        raise InvalidArgument(f"invalid segment name {name!r}: control characters are not allowed")
-    return name
-
-
-def check_remote_path(path: str) -> str:
-    """A data path inside a segment: relative, no '..', no control characters."""
-    try:
-        return clean_key(path)
-    except InvalidArgument as exc:
-        raise InvalidArgument(f"invalid remote path: {exc.message}") from None
 
 
 def entry_json(row: Row[Any]) -> dict[str, Any]:
@@ -53,10 +35,8 @@ class EntryOps(GarbageOps):
     ``_collect``, which deletes those no other entry (of any version) still references.
     """
 
-    def _tree(
-        self, conn: Connection, user: int, dataset: str, commit: str | None, draft_number: int | None
-    ) -> int | None:
-        return self._read_tree(conn, self._dataset(conn, user, dataset), commit, draft_number)
+    def _tree(self, conn: Connection, user: int, dataset: str, version: str | None) -> int | None:
+        return self._read_tree(conn, self._dataset(conn, user, dataset), version)
 
     def _draft_tree(self, conn: Connection, user: int, dataset: str, draft_number: int | None) -> int:
         ds = self._dataset(conn, user, dataset)
@@ -90,13 +70,10 @@ class EntryOps(GarbageOps):
         replaced = {before.get(r["path"]) for r in rows} - {r["object_id"] for r in rows}
         return sorted(int(i) for i in replaced if i is not None)
 
-    @operation("GET", "/datasets/{dataset}/segments")
-    def list_segment_names(
-        self, user: int, dataset: str, commit: str | None = None, draft_number: int | None = None
-    ) -> list[str]:
+    def list_segment_names(self, user: int, dataset: str, version: str | None = None) -> list[str]:
         """Segment names of a version, sorted."""
         with self.store.read() as conn:
-            tree_id = self._tree(conn, user, dataset, commit, draft_number)
+            tree_id = self._tree(conn, user, dataset, version)
             if tree_id is None:
                 return []
             rows = conn.execute(
@@ -104,13 +81,11 @@ class EntryOps(GarbageOps):
             )
             return list(rows.scalars())
 
-    @operation("POST", "/datasets/{dataset}/segments")
     def create_segment(self, user: int, dataset: str, draft_number: int, name: str = "") -> None:
         """Create a segment in a draft (no error if it exists)."""
         with self.store.begin() as conn:
             self._ensure_segment(conn, self._draft_tree(conn, user, dataset, draft_number), name)
 
-    @operation("DELETE", "/datasets/{dataset}/segments")
     def delete_segment(self, user: int, dataset: str, draft_number: int, name: str) -> None:
         """Remove a segment and its entries from a draft; objects only it used are deleted."""
         with self.store.begin() as conn:
@@ -119,21 +94,19 @@ class EntryOps(GarbageOps):
             conn.execute(delete(segments).where(segments.c.tree_id == tree_id, segments.c.name == name))
         self._collect(dropped)
 
-    @operation("GET", "/datasets/{dataset}/data")
     def list_data(
         self,
         user: int,
         dataset: str,
         segment: str = "",
-        commit: str | None = None,
-        draft_number: int | None = None,
+        version: str | None = None,
         start_after: str = "",
         limit: int = 128,
     ) -> dict[str, Any]:
         """A page of a segment's data in path order, after ``start_after``."""
         limit = page_limit(limit)
         with self.store.read() as conn:
-            tree_id = self._tree(conn, user, dataset, commit, draft_number)
+            tree_id = self._tree(conn, user, dataset, version)
             if tree_id is None:
                 return {"data": [], "truncated": False}
             rows = conn.execute(
@@ -146,18 +119,16 @@ class EntryOps(GarbageOps):
             ).all()
         return {"data": [entry_json(r) for r in rows[:limit]], "truncated": len(rows) > limit}
 
-    @operation("GET", "/datasets/{dataset}/data/count")
     def count_data(
         self,
         user: int,
         dataset: str,
         segment: str = "",
-        commit: str | None = None,
-        draft_number: int | None = None,
+        version: str | None = None,
     ) -> int:
         """How many data a segment holds in a version."""
         with self.store.read() as conn:
-            tree_id = self._tree(conn, user, dataset, commit, draft_number)
+            tree_id = self._tree(conn, user, dataset, version)
             if tree_id is None:
                 return 0
             return int(
@@ -175,10 +146,9 @@ class EntryOps(GarbageOps):
         dataset: str,
         segment: str,
         path: str,
-        commit: str | None,
-        draft_number: int | None,
+        version: str | None,
     ) -> Row[Any]:
-        tree_id = self._tree(conn, user, dataset, commit, draft_number)
+        tree_id = self._tree(conn, user, dataset, version)
         row = None
         if tree_id is not None:
             row = conn.execute(
@@ -190,19 +160,17 @@ class EntryOps(GarbageOps):
             raise NotFound(f"data {path!r} does not exist in segment {segment!r} of dataset {dataset!r}")
         return row
 
-    @operation("GET", "/datasets/{dataset}/data/details")
     def get_data(
         self,
         user: int,
         dataset: str,
         path: str,
         segment: str = "",
-        commit: str | None = None,
-        draft_number: int | None = None,
+        version: str | None = None,
     ) -> dict[str, Any]:
         """One data entry."""
         with self.store.read() as conn:
-            return entry_json(self._entry(conn, user, dataset, segment, path, commit, draft_number))
+            return entry_json(self._entry(conn, user, dataset, segment, path, version))
 
     def _entry_objects(
         self, user: int, dataset: str, draft_number: int, segment: str, paths: list[str]
@@ -220,7 +188,6 @@ class EntryOps(GarbageOps):
                 found.update({row.path: row.object_id for row in rows})
         return found
 
-    @operation("POST", "/datasets/{dataset}/data/delete")
     def delete_data(
         self, user: int, dataset: str, draft_number: int, paths: list[str], segment: str = ""
     ) -> None:
@@ -237,7 +204,6 @@ class EntryOps(GarbageOps):
                 )
         self._collect(dropped)
 
-    @operation("PUT", "/datasets/{dataset}/labels")
     def update_labels(
         self, user: int, dataset: str, draft_number: int, labels: dict[str, dict[str, Any]], segment: str = ""
     ) -> None:
@@ -253,11 +219,9 @@ class EntryOps(GarbageOps):
                 if done.rowcount == 0:
                     raise NotFound(f"data {path!r} does not exist in segment {segment!r}")
 
-    def _tree_field(
-        self, user: int, dataset: str, field: str, commit: str | None, draft_number: int | None
-    ) -> Any:
+    def _tree_field(self, user: int, dataset: str, field: str, version: str | None) -> Any:
         with self.store.read() as conn:
-            tree_id = self._tree(conn, user, dataset, commit, draft_number)
+            tree_id = self._tree(conn, user, dataset, version)
             if tree_id is None:
                 return {}
             return json.loads(conn.execute(select(trees.c[field]).where(trees.c.id == tree_id)).scalar_one())
@@ -267,26 +231,18 @@ class EntryOps(GarbageOps):
             tree_id = self._draft_tree(conn, user, dataset, draft_number)
             conn.execute(trees.update().where(trees.c.id == tree_id).values({field: json.dumps(value)}))
 
-    @operation("GET", "/datasets/{dataset}/catalog")
-    def get_catalog(
-        self, user: int, dataset: str, commit: str | None = None, draft_number: int | None = None
-    ) -> dict[str, Any]:
+    def get_catalog(self, user: int, dataset: str, version: str | None = None) -> dict[str, Any]:
         """A version's catalog (TensorBay JSON)."""
-        return dict(self._tree_field(user, dataset, "catalog", commit, draft_number))
+        return dict(self._tree_field(user, dataset, "catalog", version))
 
-    @operation("PUT", "/datasets/{dataset}/catalog")
     def upload_catalog(self, user: int, dataset: str, draft_number: int, catalog: dict[str, Any]) -> None:
         """Set a draft's catalog."""
         self._set_tree_field(user, dataset, draft_number, "catalog", catalog)
 
-    @operation("GET", "/datasets/{dataset}/notes")
-    def get_notes(
-        self, user: int, dataset: str, commit: str | None = None, draft_number: int | None = None
-    ) -> dict[str, Any]:
+    def get_notes(self, user: int, dataset: str, version: str | None = None) -> dict[str, Any]:
         """A version's notes."""
-        return dict(self._tree_field(user, dataset, "notes", commit, draft_number))
+        return dict(self._tree_field(user, dataset, "notes", version))
 
-    @operation("PUT", "/datasets/{dataset}/notes")
     def update_notes(self, user: int, dataset: str, draft_number: int, notes: dict[str, Any]) -> None:
         """Set a draft's notes."""
         self._set_tree_field(user, dataset, draft_number, "notes", notes)

@@ -19,10 +19,11 @@ from typing import IO, Any, cast
 from sqlalchemy import Row, select
 
 from ..errors import DataChanged, InvalidArgument, NotFound, PermissionDenied, TensorBayError
+from ..names import check_remote_path, check_segment_name
 from ..storage import ObjectInfo, StorageProvider
 from ..storage.hashing import HashingReader, VerifyingReader
 from ..storage.paths import clean_key
-from .entries import EntryOps, check_remote_path, check_segment_name
+from .entries import EntryOps
 from .objects import (
     CLAIM_SECONDS,
     Area,
@@ -34,7 +35,6 @@ from .objects import (
     release,
     upload_content,
 )
-from .operations import operation
 from .store import entries, now, objects
 
 MAX_BATCH = 1000
@@ -214,7 +214,6 @@ class TransferOps(EntryOps):
 
     # -- imports ----------------------------------------------------------------------------
 
-    @operation("POST", "/datasets/{dataset}/imports")
     def import_auth_data(
         self,
         user: int,
@@ -353,7 +352,6 @@ class TransferOps(EntryOps):
 
     # -- uploads ------------------------------------------------------------------------------
 
-    @operation("POST", "/datasets/{dataset}/uploads")
     def prepare_uploads(
         self,
         user: int,
@@ -475,7 +473,6 @@ class TransferOps(EntryOps):
             raise InvalidArgument(f"{local_path!r} changed while it was uploaded; upload it again")
         self.written_here.add(row.id, reader.hexdigest(), stored.etag)
 
-    @operation("POST", "/datasets/{dataset}/uploads/confirm")
     def confirm_uploads(
         self, user: int, dataset: str, draft_number: int, files: list[dict[str, Any]], segment: str = ""
     ) -> dict[str, Any]:
@@ -541,7 +538,7 @@ class TransferOps(EntryOps):
     # -- reads ----------------------------------------------------------------------------------
 
     def _checked_object(
-        self, user: int, dataset: str, path: str, segment: str, commit: str | None, draft_number: int | None
+        self, user: int, dataset: str, path: str, segment: str, version: str | None
     ) -> Checked:
         """A data file whose object still holds the recorded bytes, and what to check a read by.
 
@@ -549,7 +546,7 @@ class TransferOps(EntryOps):
         (a ``touch``, a rewrite with the same bytes) is forgiven when the SHA-1 matches.
         """
         with self.store.read() as conn:
-            row = self._entry(conn, user, dataset, segment, path, commit, draft_number)
+            row = self._entry(conn, user, dataset, segment, path, version)
             provider = self._area(conn, self._dataset(conn, user, dataset)).provider
             sha1 = row.checksum if len(row.checksum) == 40 else None
             if sha1 is None and row.object_id is not None:
@@ -580,12 +577,11 @@ class TransferOps(EntryOps):
         dataset: str,
         path: str,
         segment: str = "",
-        commit: str | None = None,
-        draft_number: int | None = None,
+        version: str | None = None,
     ) -> IO[bytes]:
         """Open a data file; the stream raises ``DataChanged`` rather than deliver bytes that
         are not the recorded ones (an object replaced since, or while it is read)."""
-        found = self._checked_object(user, dataset, path, segment, commit, draft_number)
+        found = self._checked_object(user, dataset, path, segment, version)
         stream = found.provider.open(found.key)
         opened = found.provider.opened_etag(stream)
         if opened is not None and opened != found.etag:
@@ -594,19 +590,17 @@ class TransferOps(EntryOps):
         translate = partial(found.provider.translate_error, key=found.key)
         return cast(IO[bytes], VerifyingReader(stream, found.size, found.sha1, found.changed, translate))
 
-    @operation("GET", "/datasets/{dataset}/data/url")
     def get_data_url(
         self,
         user: int,
         dataset: str,
         path: str,
         segment: str = "",
-        commit: str | None = None,
-        draft_number: int | None = None,
+        version: str | None = None,
         expires: int = 3600,
     ) -> dict[str, Any]:
         """A signed GET URL of a data file, after checking it is still the recorded object,
         with what a reader checks the download by: ``etag``, ``size`` and (when known) ``sha1``."""
-        found = self._checked_object(user, dataset, path, segment, commit, draft_number)
+        found = self._checked_object(user, dataset, path, segment, version)
         url = found.provider.sign_url(found.key, "GET", expires)
         return {"url": url, "etag": found.etag, "size": found.size, "sha1": found.sha1}

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import AlreadyExists, AuthenticationError, NotFound
-from .base import ServiceBase, check_name
+from ..names import check_name
+from .base import ServiceBase
 from .store import access_keys, inserted_id, now, users
 
 KEY_PREFIX = "Accesskey-"

@@ -13,9 +13,9 @@ from sqlalchemy import Connection, Row, delete, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import AlreadyExists, Conflict, InvalidArgument, StatusError
-from .base import DEFAULT_BRANCH, check_name
+from ..names import check_name
+from .base import DEFAULT_BRANCH
 from .garbage import GarbageOps
-from .operations import operation
 from .store import branches, commits, datasets, drafts, entries, inserted_id, now, segments, trees
 
 DRAFT_STATUSES = ("OPEN", "CLOSED", "COMMITTED")
@@ -116,7 +116,6 @@ class VersionOps(GarbageOps):
         )
         return _draft_json(self._draft(conn, ds, number))
 
-    @operation("POST", "/datasets/{dataset}/drafts")
     def create_draft(
         self, user: int, dataset: str, title: str, description: str = "", branch_name: str = DEFAULT_BRANCH
     ) -> dict[str, Any]:
@@ -127,7 +126,6 @@ class VersionOps(GarbageOps):
             ds = self._dataset(conn, user, dataset)
             return self._new_draft(conn, ds, self._branch_head(conn, ds, branch_name), title, description)
 
-    @operation("POST", "/datasets/{dataset}/drafts/open")
     def open_draft(
         self, user: int, dataset: str, title: str, description: str = "", branch_name: str = DEFAULT_BRANCH
     ) -> dict[str, Any]:
@@ -153,7 +151,6 @@ class VersionOps(GarbageOps):
                 return _draft_json(found)
             return self._new_draft(conn, ds, head, title, description)
 
-    @operation("GET", "/datasets/{dataset}/drafts")
     def list_drafts(
         self, user: int, dataset: str, status: str = "OPEN", branch_name: str | None = None
     ) -> list[dict[str, Any]]:
@@ -169,13 +166,11 @@ class VersionOps(GarbageOps):
                 query = query.where(drafts.c.branch == branch_name)
             return [_draft_json(row) for row in conn.execute(query)]
 
-    @operation("GET", "/datasets/{dataset}/drafts/{draft_number}")
     def get_draft(self, user: int, dataset: str, draft_number: int) -> dict[str, Any]:
         """One draft."""
         with self.store.read() as conn:
             return _draft_json(self._draft(conn, self._dataset(conn, user, dataset), draft_number))
 
-    @operation("PATCH", "/datasets/{dataset}/drafts/{draft_number}")
     def update_draft(
         self,
         user: int,
@@ -221,7 +216,6 @@ class VersionOps(GarbageOps):
         self._collect(dropped)
         return result
 
-    @operation("POST", "/datasets/{dataset}/commits")
     def commit(
         self, user: int, dataset: str, draft_number: int, title: str, description: str = ""
     ) -> dict[str, Any]:
@@ -275,12 +269,11 @@ class VersionOps(GarbageOps):
             )
             return _commit_json(conn.execute(select(commits).where(commits.c.id == commit_id)).one())
 
-    @operation("GET", "/datasets/{dataset}/commits")
-    def list_commits(self, user: int, dataset: str, revision: str | None = None) -> list[dict[str, Any]]:
-        """The history of a revision, newest first."""
+    def list_commits(self, user: int, dataset: str, version: str | None = None) -> list[dict[str, Any]]:
+        """The history of a version, newest first."""
         with self.store.read() as conn:
             ds = self._dataset(conn, user, dataset)
-            commit_id = self._resolve_commit(conn, ds, revision)
+            commit_id = self._resolve_commit(conn, ds, version)
             history = []
             while commit_id is not None:
                 row = conn.execute(select(commits).where(commits.c.id == commit_id)).one()
@@ -288,25 +281,21 @@ class VersionOps(GarbageOps):
                 commit_id = row.parent_id
             return history
 
-    @operation("GET", "/datasets/{dataset}/revisions/{revision}")
-    def get_commit(self, user: int, dataset: str, revision: str) -> dict[str, Any]:
+    def get_commit(self, user: int, dataset: str, version: str) -> dict[str, Any]:
         """The commit a branch name or (prefix of a) commit id names."""
         with self.store.read() as conn:
             ds = self._dataset(conn, user, dataset)
-            commit_id = self._resolve_commit(conn, ds, revision)
+            commit_id = self._resolve_commit(conn, ds, version)
             if commit_id is None:
-                raise InvalidArgument(f"branch {revision!r} of dataset {dataset!r} has no commit yet")
+                raise InvalidArgument(f"branch {version!r} of dataset {dataset!r} has no commit yet")
             return _commit_json(conn.execute(select(commits).where(commits.c.id == commit_id)).one())
 
-    @operation("POST", "/datasets/{dataset}/branches")
-    def create_branch(
-        self, user: int, dataset: str, name: str, revision: str | None = None
-    ) -> dict[str, Any]:
+    def create_branch(self, user: int, dataset: str, name: str, version: str | None = None) -> dict[str, Any]:
         """A new branch at a commit (default: the default branch head)."""
         check_name("branch", name)
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, dataset)
-            commit_id = self._resolve_commit(conn, ds, revision)
+            commit_id = self._resolve_commit(conn, ds, version)
             if commit_id is None:
                 raise InvalidArgument("a branch needs a commit to start from; commit a draft first")
             try:
@@ -315,7 +304,6 @@ class VersionOps(GarbageOps):
                 raise AlreadyExists(f"branch {name!r} already exists") from None
             return {"name": name, "commitId": commit_id}
 
-    @operation("GET", "/datasets/{dataset}/branches")
     def list_branches(self, user: int, dataset: str) -> list[dict[str, Any]]:
         """Every branch and its head."""
         with self.store.read() as conn:

@@ -72,9 +72,9 @@ class StorageConfig:
     secret_names: frozenset[str] = frozenset()
 
     def public(self) -> dict[str, Any]:
-        """The config as the API returns it: every field except the secrets."""
+        """The config as the API returns it: its fields, except the secrets."""
         shown = {k: v for k, v in self.values.items() if k not in self.secret_names}
-        return {"name": self.name, "type": self.type, "filePath": self.file_path, **shown}
+        return {"name": self.name, "type": self.type, "filePath": self.file_path, "fields": shown}
 
     def revealed(self) -> dict[str, Any]:
         """Every field with secrets in plain text, for storing (encrypted) and for backends."""

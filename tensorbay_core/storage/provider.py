@@ -10,6 +10,7 @@ What a subclass must declare is checked when the class is defined, not at its fi
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import logging
 import os
@@ -26,6 +27,7 @@ from fsspec.dircache import DirCache
 
 from ..errors import (
     AuthenticationError,
+    InsufficientStorage,
     InvalidArgument,
     InvalidConfig,
     NotFound,
@@ -327,6 +329,9 @@ class StorageProvider:
             return self.missing(key)
         if isinstance(exc, PermissionError):
             return self.denied(key, text)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # Not a StorageError to retry: a full disk stays full until someone frees space.
+            return InsufficientStorage(f"no space left for {self.where(key)}: free some and retry")
         return StorageError(f"storage operation on {self.where(key)} failed: {text}")
 
     def where(self, key: str = "") -> str:

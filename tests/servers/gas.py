@@ -153,7 +153,7 @@ class GasServer:
     def _team(self) -> Any:
         """The server's service, opened in the test process on the same database and home."""
         if self._service is None:
-            from tensorbay_core.server import team_service
+            from tensorbay_core.server.team import team_service
 
             self._service = team_service(self.db_url, str(self.home))
         return self._service
