@@ -13,7 +13,7 @@ Every other block runs, by its language, in the order of the file:
   Tracebacks point at the lines of the Markdown file.
 - ``sh``, ``bash``: ``bash -euo pipefail`` in the same directory and environment, with this
   interpreter's ``bin`` first on ``PATH`` (so ``gas`` is this checkout's).
-- ``json``: parsed.
+- ``json``, ``toml``: parsed.
 - Any other language, or none: it must carry a marker.
 
 What a reader replaces with their own (the folder of their data, their team server and key,
@@ -31,6 +31,7 @@ import re
 import signal
 import subprocess
 import sys
+import tomllib
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,7 +132,7 @@ class Block:
             return f"{self.where}: `<!-- loads: X -->` takes a json block and one of {', '.join(FORMATS)}"
         if self.marker:
             return f"{self.where}: unknown marker <!-- {self.marker} -->"
-        if self.lang in ("python", "json", *SHELLS):
+        if self.lang in ("python", "json", "toml", *SHELLS):
             return None
         kind = self.lang or "plain"
         return f"{self.where}: a {kind} block must say why it is not run: <!-- not run: reason -->"
@@ -228,6 +229,13 @@ def check_json(block: Block, code: str) -> None:
         assert loaded.dumps() == body, f"{block.where}: {format_name.strip()} does not round-trip"
 
 
+def check_toml(block: Block, code: str) -> None:
+    try:
+        tomllib.loads(code)
+    except tomllib.TOMLDecodeError as exc:
+        pytest.fail(f"{block.where}: not valid TOML: {exc}", pytrace=False)
+
+
 @pytest.fixture
 def sample_bucket(tmp_path: Path) -> Path:
     """What the docs call the reader's folder: six images with their labels."""
@@ -262,6 +270,8 @@ def test_doc_runs(
             run_python(block, code, namespace)
         elif block.lang in SHELLS:
             run_shell(block, code)
+        elif block.lang == "toml":
+            check_toml(block, code)
         else:
             check_json(block, code)
 
@@ -271,6 +281,7 @@ def test_markers_are_checked() -> None:
     text = (
         "<!-- not run: starts a server -->\n```sh\ngas serve\n```\n\n"
         "```\nno language\n```\n<!-- loads: Label -->\n```json\n{}\n```\n<!-- not run: -->\n```python\n```\n"
+        "```toml\nkey = 1\n```\n"
     )
     found = blocks("example.md", text)
     assert [(b.line, b.lang, b.runs) for b in found] == [
@@ -278,8 +289,9 @@ def test_markers_are_checked() -> None:
         (7, "", True),
         (11, "json", True),
         (15, "python", False),
+        (17, "toml", True),
     ]
-    assert [b.problem() is None for b in found] == [True, False, True, False]
+    assert [b.problem() is None for b in found] == [True, False, True, False, True]
 
 
 def test_quickstart_cleans_up_unless_kept(tmp_path: Path) -> None:
