@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tomllib
 import traceback
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,6 +312,11 @@ def test_quickstart_cleans_up_unless_kept(tmp_path: Path) -> None:
     [bucket] = [p for p in tmp_path.iterdir() if p.name != "home"]
     assert str(home) in kept.stdout and str(bucket) in kept.stdout
     assert len(gas.list_dataset_names()) == 1
+    # The URL it shows works (embedded local storage: file://, nothing has to listen).
+    url = re.search(r"^Its URL: (\S+)$", kept.stdout, re.MULTILINE)
+    assert url is not None, kept.stdout
+    with urllib.request.urlopen(url[1]) as response:
+        assert response.read().startswith(b"\x89PNG")
     # The removal the script prints works as printed.
     removal = shell(kept.stdout.split("To remove them:\n", 1)[1], **env)
     assert removal.returncode == 0, removal.stderr
