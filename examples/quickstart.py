@@ -1,16 +1,20 @@
 """The TensorBay flow on the embedded default: no server, nothing to configure.
 
-Generates a folder of images and label files (a stand-in for your bucket), registers it
-as a local storage config, imports it as a labelled dataset, commits, and reads it back.
-Run it again and it starts over with fresh names. Data lives under $TENSORBAY_HOME
-(default ~/.tensorbay).
+Generates a folder of images and label files (a stand-in for your bucket), registers it as a
+local storage config, imports it as a labelled dataset, commits, and reads it back. Metadata
+lives under $TENSORBAY_HOME (default ~/.tensorbay), the sample folder under the system's
+temporary directory. At the end the dataset, its config and the folder are removed again;
+with --keep they stay, and the script prints how to remove them.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
+import shlex
+import shutil
 import tempfile
 import time
 
@@ -19,6 +23,7 @@ from tensorbay_core.dataset import Dataset
 from tensorbay_core.label import Classification
 
 CATEGORIES = ["cat", "dog", "bird"]
+ACCESS_KEY = "Accesskey-*****"  # embedded mode accepts any non-empty key
 
 
 def make_bucket(root: str, count: int) -> None:
@@ -33,14 +38,35 @@ def make_bucket(root: str, count: int) -> None:
             json.dump({"category": rng.choice(CATEGORIES), "attributes": {"quality": rng.randint(1, 5)}}, fp)
 
 
+def removal(home: str, name: str, config: str, bucket: str) -> str:
+    """Shell commands that remove what a kept run left."""
+    python = f"from tensorbay_core import GAS; gas = GAS({json.dumps(ACCESS_KEY)}, home={json.dumps(home)}); "
+    python += f"gas.delete_dataset({json.dumps(name)}); gas.delete_storage_config({json.dumps(config)})"
+    return f"  python -c {shlex.quote(python)}\n  rm -r {shlex.quote(bucket)}\n"
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the dataset, its storage config and the sample folder (and print how to remove them)",
+    )
+    parser.add_argument(
+        "--files", type=int, default=200, metavar="N", help="images to generate (default 200)"
+    )
+    args = parser.parse_args()
+
+    home = os.path.abspath(os.path.expanduser(os.environ.get("TENSORBAY_HOME") or "~/.tensorbay"))
     bucket = tempfile.mkdtemp(prefix="tensorbay-bucket-")
-    make_bucket(bucket, 200)
+    make_bucket(bucket, args.files)
     suffix = time.strftime("%Y%m%d%H%M%S")
     name, config = f"Quickstart-{suffix}", f"bucket-{suffix}"
 
-    gas = GAS("Accesskey-*****")
-    gas.create_local_storage_config(config, bucket, endpoint="http://127.0.0.1:8866")
+    gas = GAS(ACCESS_KEY, home=home)
+    gas.create_local_storage_config(config, bucket)  # no endpoint: embedded reads give file:// URLs
     gas.create_dataset(name, config_name=config)
     cloud_client = gas.get_cloud_client(config)
 
@@ -67,7 +93,17 @@ def main() -> None:
     print(f"Imported {len(data)} files from {bucket} into dataset {name!r} (commit {commit_id[:8]}).")
     print(f"Categories: {', '.join(f'{k}={v}' for k, v in sorted(counts.items()))}")
     print(f"First file: {data[0].path}, {len(first)} bytes, label {data[0].label.classification.dumps()}")
-    print(f"Datasets in this home: {', '.join(gas.list_dataset_names())}")
+    print(f"Its URL: {data[0].get_url()}")
+    print(f"Configs and datasets are recorded in {home} (TENSORBAY_HOME).")
+
+    if args.keep:
+        print(f"Kept dataset {name!r}, storage config {config!r} and the sample folder {bucket}.")
+        print(f"To remove them:\n{removal(home, name, config, bucket)}", end="")
+        return
+    gas.delete_dataset(name)
+    gas.delete_storage_config(config)
+    shutil.rmtree(bucket)
+    print(f"Removed dataset {name!r}, storage config {config!r} and the sample folder (--keep keeps them).")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
+import logging
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
-
-from tqdm import tqdm
 
 from ..api.records import StorageConfig as StorageConfigJson
 from ..dataset import Dataset
@@ -16,6 +14,9 @@ from .cloud import CloudClient
 from .dataset import DatasetClient
 from .transport import Transport
 from .upload import UploadWorkflow, check_dataset, find_dataset
+
+#: The SDK logs what a caller may want to know but need not act on; it prints nothing.
+log = logging.getLogger("tensorbay_core.client")
 
 
 @dataclass(frozen=True)
@@ -247,10 +248,12 @@ class GAS:
         workflow.run()
         if commit:
             client.commit(commit)
-        elif not quiet:
-            tqdm.write(
-                f"Uploaded {dataset.name!r} into draft #{client.draft_number}. Reads show the latest commit: "
-                "call dataset_client.commit('title') to publish it.",
-                file=sys.stderr,
+        else:
+            # Logged, not printed: a library's output is its caller's. Reading a dataset
+            # that has only drafts warns the user where it matters.
+            log.info(
+                "uploaded %r into draft #%s; reads show the latest commit: call commit(title) to publish it",
+                dataset.name,
+                client.draft_number,
             )
         return client

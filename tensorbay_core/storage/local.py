@@ -5,7 +5,7 @@ directory itself; keys (and ``list_auth_data`` paths) are relative to it. Symlin
 lead outside it are refused (and skipped when listing). Writes are atomic: bytes go to a
 hidden temporary file next to the target, renamed into place when complete. When the
 config names an ``endpoint`` (where ``gas serve`` serves the directory), ``sign_url``
-gives HMAC-signed, expiring URLs.
+gives HMAC-signed, expiring URLs; without one (embedded mode), ``file://`` URLs to read.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import shutil
 import stat
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
 from typing import IO, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
@@ -43,6 +43,37 @@ LOCAL_CHUNK = 1 << 20
 #: Names a listing skips: partial writes, and names no valid key can have (control
 #: characters, backslashes, bytes that are not UTF-8).
 _UNLISTED = re.compile(r"[\x00-\x1f\x7f\\\udc80-\udcff]|" + re.escape(TMP_MARK))
+
+
+def checked_endpoint(config_name: str, endpoint: str) -> str:
+    """The base URL of a local config's signed URLs, or ``InvalidConfig``.
+
+    TensorBay's SDK names a local storage server as ``host:port``, and ``gas serve`` speaks
+    plain HTTP (TLS belongs to a proxy, whose URL carries its own ``https://``), so an
+    endpoint without a scheme means ``http://``. What no URL can be built on (another
+    scheme, no host, a bad port, a query, a fragment, credentials, spaces) is refused when
+    the config is made, instead of turning into links nothing answers. The message never
+    echoes the value: a refused endpoint may carry a password.
+    """
+    url = endpoint if "://" in endpoint else f"http://{endpoint}"
+    parts = urlsplit(url)
+    try:
+        valid_port = parts.port is None or parts.port > 0
+    except ValueError:
+        valid_port = False
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or not valid_port
+        or "@" in parts.netloc
+        or re.search(r"[\s\x00-\x1f\x7f?#]", url)
+    ):
+        raise InvalidConfig(
+            f"local config {config_name!r}: endpoint must be the http(s) URL where `gas serve` serves "
+            "the directory, e.g. http://127.0.0.1:8866/storage (a bare host:port means http://); "
+            "leave it empty in embedded mode"
+        )
+    return url
 
 
 class LocalProvider(StorageProvider):
@@ -66,6 +97,14 @@ class LocalProvider(StorageProvider):
         self._root = os.path.realpath(config.file_path)
         if self.value("endpoint"):
             self.signs = frozenset({"GET", "PUT"})
+
+    @classmethod
+    def from_values(cls, name: str, file_path: str, values: Mapping[str, Any]) -> StorageProvider:
+        """Validate as every provider does, with the endpoint checked (``checked_endpoint``)."""
+        endpoint = values.get("endpoint") if isinstance(values, Mapping) else None
+        if isinstance(endpoint, str) and endpoint:
+            values = {**values, "endpoint": checked_endpoint(name, endpoint)}
+        return super().from_values(name, file_path, values)
 
     @classmethod
     def normalize_file_path(cls, file_path: str) -> str:

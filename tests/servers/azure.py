@@ -1,6 +1,7 @@
 """Azurite, Microsoft's Azure Storage emulator, for tests: one blob service per session.
 
-Azurite comes from npm: ``package.json`` beside this file pins it. When ``node_modules``
+Azurite comes from npm: ``package.json`` beside this file pins it. It runs with
+``--disableTelemetry``: a test run reaches no server but its own. When ``node_modules``
 is missing the fixture installs it (``npm ci``); it skips only when npm is not there.
 
 - ``azurite`` (session): ``Azurite`` with ``endpoint``
@@ -89,7 +90,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     log_path = location / "azurite.log"
     args = [
         str(command), "--skipApiVersionCheck", "--loose", "--blobHost", "127.0.0.1",
-        "--blobPort", str(port), "--location", str(location), "--silent",
+        "--blobPort", str(port), "--location", str(location), "--silent", "--disableTelemetry",
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
