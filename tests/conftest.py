@@ -27,7 +27,8 @@ def gas(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> GAS:
 
 @pytest.fixture
 def endpoint(mode: str, request: pytest.FixtureRequest) -> str:
-    """The endpoint a local storage config names: the server's storage route in HTTP mode."""
+    """The endpoint a local storage config names: none in embedded mode (file:// URLs), the
+    server's storage route in HTTP mode."""
     if mode == "embedded":
-        return "http://127.0.0.1:8866"
+        return ""
     return str(request.getfixturevalue("gas_server").storage_url)

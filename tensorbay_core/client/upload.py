@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -154,8 +153,8 @@ class UploadWorkflow:
         bar = tqdm(total=total, desc=f"Uploading {self.dataset.name}", unit="file", disable=self.quiet)
         try:
             self._send(total, bar)
-        except BaseException:
-            print(self.resume_hint(), file=sys.stderr)
+        except BaseException as exc:  # Ctrl-C too: the traceback then says how to finish
+            exc.add_note(self.resume_hint())
             raise
         finally:
             bar.close()

@@ -135,7 +135,10 @@ class Plugins:
             broken = "".join(f"; {name} failed to load ({why})" for name, why in failed)
             raise PluginNotFound(
                 f"no installed plugin provides storage type {type_name!r} "
-                f"(installed types: {installed}{broken}); install it with: pip install tensorbay-{type_name}"
+                f"(installed types: {installed}{broken}); install the plugin that provides it, "
+                f"usually: pip install tensorbay-{type_name} "
+                f"(this project's s3, oss and azure plugins install from its repository: "
+                f"pip install -e plugins/tensorbay-<type>)"
             )
         return entry.cls
 
