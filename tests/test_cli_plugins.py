@@ -22,7 +22,7 @@ def test_lists_the_builtin_local_provider() -> None:
     block = "\n".join(lines[start : start + 5])
     assert "file_path    required            the absolute path of the directory" in block
     assert "endpoint     optional            base URL where `gas serve` serves this directory" in block
-    assert "signing_key  optional, secret    key for signing URLs" in block
+    assert "signing_key  optional, secret, made by the service  key for signing URLs" in block
 
 
 def test_json_output() -> None:
@@ -38,13 +38,15 @@ def test_json_output() -> None:
             "secret": False,
             "type": "str",
             "help": "base URL where `gas serve` serves this directory",
+            "generated": False,
         },
         {
             "name": "signing_key",
             "required": False,
             "secret": True,
             "type": "str",
-            "help": "key for signing URLs (generated if empty)",
+            "help": "key for signing URLs",
+            "generated": True,
         },
     ]
 

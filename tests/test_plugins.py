@@ -264,7 +264,7 @@ def fake_distribution(where: Path, name: str, module: str, source: str | None) -
 
 PLUGIN_TEMPLATE = """
 from tensorbay_core.storage import hookimpl
-from tensorbay_core.storage.local import LocalProvider
+from tensorbay_core.builtins.local.provider import LocalProvider
 
 
 class Provider(LocalProvider):
@@ -350,7 +350,7 @@ def test_the_guide_shows_the_plugin_as_it_is() -> None:
 
 TWINS = """
 from tensorbay_core.storage import hookimpl
-from tensorbay_core.storage.local import LocalProvider
+from tensorbay_core.builtins.local.provider import LocalProvider
 
 
 class Twin(LocalProvider):
@@ -391,7 +391,7 @@ def test_tracing_shows_each_hook_call(env: pytest.MonkeyPatch) -> None:
     env.setenv(TRACE_ENV, "1")
     traced = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr
     assert "register_storage_providers({'register': <register for tensorbay-core" in traced
-    assert "calls tensorbay_core.storage.local" in traced
+    assert "calls tensorbay_core.builtins.local" in traced
     assert "registered ['local']" in traced
     env.delenv(TRACE_ENV)
     quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr

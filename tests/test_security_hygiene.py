@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
+from tensorbay_core.builtins.local.provider import LocalProvider
 from tensorbay_core.client.http import HTTPTransport
 from tensorbay_core.errors import InvalidArgument
 from tensorbay_core.storage import create_provider
-from tensorbay_core.storage.local import LocalProvider
 
 from .servers.gas import GasServer, own_server
 from .test_server_api import gas_command

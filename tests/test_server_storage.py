@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 
+from tensorbay_core.builtins.local.provider import LocalProvider
 from tensorbay_core.client.http import HTTPTransport
 from tensorbay_core.errors import PermissionDenied
 from tensorbay_core.storage import create_provider
-from tensorbay_core.storage.local import LocalProvider
 
 CONTENT = b"object bytes \x00\x01\x02" * 100
 

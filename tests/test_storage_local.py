@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 import pytest
 import requests
 
+from tensorbay_core.builtins.local.provider import TMP_MARK, LocalProvider
 from tensorbay_core.errors import (
     InvalidArgument,
     InvalidConfig,
@@ -28,7 +29,6 @@ from tensorbay_core.errors import (
     TensorBayError,
 )
 from tensorbay_core.storage import create_provider
-from tensorbay_core.storage.local import TMP_MARK, LocalProvider
 from tensorbay_core.storage.testing import ProviderConformance, fetch, keys, put_bytes, read_all
 
 
@@ -387,7 +387,7 @@ def test_signed_urls_expire(root: Path, monkeypatch: pytest.MonkeyPatch) -> None
     query = parse_qs(urlsplit(provider.sign_url("a", "GET", 60)).query)
     expires, signature = int(query["expires"][0]), query["signature"][0]
     later = time.time() + 61
-    monkeypatch.setattr("tensorbay_core.storage.local.time", SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr("tensorbay_core.builtins.local.provider.time", SimpleNamespace(time=lambda: later))
     with pytest.raises(PermissionDenied):
         provider.verify_signed("a", "GET", expires, signature)
 

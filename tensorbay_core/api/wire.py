@@ -18,6 +18,3 @@ QUERY_METHODS = ("GET", "DELETE")
 MAX_ITEMS = 1000
 #: Items a listing answers at most per page.
 MAX_PAGE = 1000
-#: How long a signed URL may live: what S3 allows, and the time a deleted object's place
-#: stays blocked so no old URL can reach newer bytes.
-MAX_SIGNED_SECONDS = 7 * 24 * 3600

@@ -14,6 +14,8 @@ def _field_line(field: dict[str, Any], width: int) -> str:
     traits = ["required" if field["required"] else "optional"]
     if field["secret"]:
         traits.append("secret")
+    if field.get("generated"):
+        traits.append("made by the service")
     if field["type"] != "str":
         traits.append(field["type"])
     return f"    {field['name']:<{width}}  {', '.join(traits):<18}  {field['help']}".rstrip()

@@ -1,4 +1,5 @@
-"""The ASGI application: the generated API under /api/v1, signed local storage, error mapping.
+"""The ASGI application: the generated API under /api/v1, routes storage plugins contribute
+(``local``'s signed URLs at /storage), error mapping.
 
 Every error response is JSON ``{"code", "message"}``: a ``TensorBayError`` with its own
 status; a request that does not fit the schema is a 400 ``InvalidParamsValue`` (without
@@ -27,11 +28,10 @@ from .. import __version__
 from ..api.wire import API_PREFIX
 from ..errors import TensorBayError
 from ..service import Service
+from ..storage import get_plugins
 from .api import AuthenticateFirst, api_router
 from .idempotency import IdempotencyMiddleware
 from .limits import REQUEST_TIMEOUT, TOO_LARGE, BodyGuard
-from .storage import storage_router
-from .team import STORAGE_ROUTE
 
 THREADS = 128
 
@@ -152,5 +152,6 @@ def create_app(service: Service, request_timeout: float = REQUEST_TIMEOUT) -> Fa
         return {"status": "ok"}
 
     app.include_router(api_router(service), prefix=API_PREFIX)
-    app.include_router(storage_router(service), prefix=STORAGE_ROUTE)
+    for prefix, build in get_plugins().server_routes():
+        app.include_router(build(service), prefix=prefix)
     return app

@@ -11,15 +11,14 @@ from ..service import Service
 from ..service.secrets import SecretBox
 from ..service.store import Store
 from ..service.team_policy import TeamPolicy
-from ..storage import StorageProvider, create_provider
+from ..storage import StorageProvider, create_provider, get_plugins
+from ..storage.plugins import DEFAULT_STORAGE_TYPE
 
 HOME_ENV = "TENSORBAY_SERVER_HOME"
 #: The average rate, in bytes per second, below which a request body is given up on.
 MIN_BODY_RATE = 4096
 #: Seconds a client gets for its headers, and as grace before the body rate counts.
 REQUEST_TIMEOUT = 30.0
-#: The path under the server's URL where it serves local storage by signed URLs.
-STORAGE_ROUTE = "/storage"
 
 
 def server_home(home: str | None = None) -> str:
@@ -46,17 +45,25 @@ def load_storage_spec(path: str) -> dict[str, Any]:
 
 
 def _default_storage(
-    home: str, box: SecretBox, storage_url: str, spec: dict[str, Any] | None
+    home: str, box: SecretBox, team: TeamPolicy, spec: dict[str, Any] | None
 ) -> StorageProvider:
+    """The storage of datasets made without a config: ``spec``, else a folder under ``home``.
+
+    The provider's team-mode rules apply as to any config (a ``local`` one is served at the
+    server's own URL); its generated fields are derived from the secret key, so they stay
+    the same across restarts and signed URLs outlive one.
+    """
     if spec is None:
         root = os.path.join(home, "storage")
         os.makedirs(root, exist_ok=True)
-        spec = {"type": "local", "file_path": root}
+        spec = {"type": DEFAULT_STORAGE_TYPE, "file_path": root}
     values = {k: v for k, v in spec.items() if k not in ("type", "file_path")}
-    if spec["type"] == "local":
-        values.setdefault("endpoint", storage_url)
-        values.setdefault("signing_key", box.derive("default-storage"))
-    return create_provider(spec["type"], "default", spec.get("file_path", ""), values)
+    cls = get_plugins().provider_class(spec["type"])
+    for field in cls.fields:
+        if field.generated:
+            values.setdefault(field.name, box.derive(f"default-storage:{field.name}"))
+    file_path, values = cls.for_team(spec.get("file_path", ""), values, team.context(""))
+    return create_provider(spec["type"], "default", file_path, values)
 
 
 def team_service(
@@ -83,9 +90,9 @@ def team_service(
             if _overlaps(root, other):
                 raise InvalidConfig(f"local roots {root!r} and {other!r} overlap; give only one of them")
     box = SecretBox.from_env_or_file(os.path.join(home, "secret.key"))
-    storage_url = public_url.rstrip("/") + STORAGE_ROUTE
-    service = Service(Store(db_url), box, _default_storage(home, box, storage_url, default_storage))
-    service.team = TeamPolicy(roots, storage_url)
+    team = TeamPolicy(roots, public_url)
+    service = Service(Store(db_url), box, _default_storage(home, box, team, default_storage))
+    service.team = team
     return service
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from ..api import GasApi, operations
 from ..storage import StorageProvider, create_provider
+from ..storage.plugins import DEFAULT_STORAGE_TYPE
 from .configs import ConfigOps
 from .datasets import DatasetOps
 from .secrets import SecretBox
@@ -17,7 +18,7 @@ from .transfers import TransferOps
 from .users import UserOps
 from .versions import VersionOps
 
-EMBEDDED_USER = "local"
+EMBEDDED_USER = "embedded"
 
 
 class Service(TransferOps, VersionOps, DatasetOps, ConfigOps, UserOps):
@@ -52,7 +53,7 @@ def open_service(db_url: str, home: str, default_storage: StorageProvider | None
     if default_storage is None:
         root = os.path.join(home, "storage")
         os.makedirs(root, exist_ok=True)
-        default_storage = create_provider("local", "default", root, {})
+        default_storage = create_provider(DEFAULT_STORAGE_TYPE, "default", root, {})
     return Service(
         Store(db_url), SecretBox.from_env_or_file(os.path.join(home, "secret.key")), default_storage
     )

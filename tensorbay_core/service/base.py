@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
 from ..api import DEFAULT_BRANCH
-from ..errors import InvalidArgument, NotFound, StatusError
+from ..errors import InvalidArgument, NotFound, StatusError, TensorBayError
 from ..names import Version
 from ..storage import StorageProvider, create_provider
 from ..storage.paths import join_key
@@ -17,6 +18,8 @@ from .objects import Area, WrittenHere
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs, users
 from .team_policy import TeamPolicy
+
+log = logging.getLogger("tensorbay_core.service")
 
 
 class ServiceBase:
@@ -55,9 +58,9 @@ class ServiceBase:
                 provider = create_provider(
                     row.type, row.name, row.file_path, self.box.open(row.sealed_values)
                 )
-                if self.team is not None and provider.type == "local":
-                    # Every build: the directory may be a symlink by now, or its root gone.
-                    self.team.check_local(provider, self._user_name(conn, row.owner_id))
+                if self.team is not None:
+                    # Every build: a directory may be a symlink by now, or its root gone.
+                    provider.check_for_team(self.team.context(self._user_name(conn, row.owner_id)))
                 self._providers[row.id] = provider
             return provider
 
@@ -65,6 +68,18 @@ class ServiceBase:
     def _user_name(conn: Connection, user: int) -> str:
         """A user's name (their local area's directory name in team mode)."""
         return str(conn.execute(select(users.c.name).where(users.c.id == user)).scalar_one())
+
+    def providers_of_type(self, type_name: str) -> list[StorageProvider]:
+        """The default storage (if of that type) and every config of that type that can be
+        built here: how a plugin's server routes find the configs they serve."""
+        found = [self.default_storage] if self.default_storage.type == type_name else []
+        with self.store.read() as conn:
+            for row in conn.execute(select(storage_configs).where(storage_configs.c.type == type_name)):
+                try:
+                    found.append(self._provider_of_row(conn, row))
+                except TensorBayError as exc:
+                    log.warning("storage config %d is left out: %s", row.id, exc.message)
+        return found
 
     def _forget_provider(self, config_id: int) -> None:
         with self._providers_lock:

@@ -56,24 +56,20 @@ class ConfigOps(GarbageOps):
     def _prepared(
         self, user: int, type: str, name: str, file_path: str, values: dict[str, Any]
     ) -> StorageProvider:
-        """The provider a new config will have: fields validated, team-mode rules applied,
-        a signing key made where the provider signs URLs itself."""
-        provider = create_provider(type, name, file_path, values)
+        """The provider a new config will have: fields validated, the provider's team-mode
+        rules applied (``for_team``, ``check_for_team``), generated fields made."""
+        cls = create_provider(type, name, file_path, values).__class__  # its type's rules
         values = dict(values)
-        owner = None
-        if self.team is not None and provider.type == "local":
-            with self.store.read() as conn:
-                owner = self._user_name(conn, user)
-            file_path = self.team.local_path(owner, file_path)
-            values = self.team.local_values(values)
-        if any(f.name == "signing_key" for f in provider.fields):
-            if self.team is not None:
-                values["signing_key"] = self.team.signing_key(values)
-            elif not provider.value("signing_key"):
-                values["signing_key"] = secrets.token_urlsafe(32)
+        if self.team is None:
+            for field in cls.fields:
+                if field.generated and not values.get(field.name):
+                    values[field.name] = secrets.token_urlsafe(32)
+            return create_provider(type, name, file_path, values)
+        with self.store.read() as conn:
+            context = self.team.context(self._user_name(conn, user))
+        file_path, values = cls.for_team(file_path, self.team.generated(cls, values), context)
         provider = create_provider(type, name, file_path, values)
-        if self.team is not None and owner is not None:
-            self.team.check_local(provider, owner)
+        provider.check_for_team(context)
         return provider
 
     def _check_reach(self, user: int, provider: StorageProvider) -> None:
@@ -83,7 +79,7 @@ class ConfigOps(GarbageOps):
         except (AuthenticationError, PermissionDenied):
             raise
         except TensorBayError as exc:
-            if self.team is None or provider.type == "local":
+            if self.team is None or not provider.reaches_network:
                 raise
             raise self.team.unreachable(provider, user, exc) from None
 

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, select, update
 
 from ..errors import NotFound, TensorBayError
-from ..storage import StorageProvider
+from ..storage import MAX_SIGNED_SECONDS, StorageProvider
 from ..storage.paths import join_key
 from .store import Store, entries, insert_ignoring_conflicts, now, objects
 
@@ -43,8 +43,8 @@ log = logging.getLogger("tensorbay_core.service")
 
 #: How long a claim may stay unfinished when no signed URL was issued for it.
 CLAIM_SECONDS = 24 * 3600
-#: The longest a signed URL lives; a deleted object's place stays blocked this long.
-REUSE_AFTER = 7 * 24 * 3600
+#: A deleted object's place stays blocked as long as any signed URL for it may live.
+REUSE_AFTER = MAX_SIGNED_SECONDS
 #: Rows handled per statement (well under SQLite's limit on bound variables).
 CHUNK = 500
 UPLOADS_DIR = ".objects"

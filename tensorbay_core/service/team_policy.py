@@ -1,24 +1,23 @@
-"""What team mode adds to the service: per-user local areas, server-made signing keys, and
-storage errors that tell a user nothing about the server's network.
+"""What team mode adds to the service: each provider's own rules for a shared server,
+server-made secrets, and storage errors that tell a user nothing about the server's network.
 
-``gas serve`` shares one machine among users, so a ``local`` config may only name a
-directory inside its owner's area, ``<local-root>/<user name>/`` for each ``--local-root``.
-Areas of different users never overlap (user names differ; roots may not overlap), the root
-itself belongs to no one, and an area that is a symlink counts as no area at all (it could
-lead into someone else's). The check runs on real paths, when a config is created and
-every time a provider is built from it, so a directory swapped for a symlink later, or a
-root an admin took away, stops the config instead of redirecting it.
+The service names no provider type. It hands every provider a ``TeamContext`` (the server's
+URL, the directories of its machine users may use, the owner) when a config is made
+(``StorageProvider.for_team``) and every time one is built from the database
+(``check_for_team``), so a provider that reaches the server's own disk (``local``) confines
+each user to their area, and a directory swapped for a symlink later stops the config
+instead of redirecting it. Fields a provider declares ``generated`` are always made here.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from typing import Any
 
-from ..errors import InvalidConfig, PermissionDenied, TensorBayError
+from ..errors import InvalidConfig, TensorBayError
 from ..storage import StorageProvider
+from ..storage.team import TeamContext
 
 log = logging.getLogger("tensorbay.team")
 
@@ -26,55 +25,27 @@ log = logging.getLogger("tensorbay.team")
 class TeamPolicy:
     """The rules ``gas serve`` adds; the service has none in embedded mode."""
 
-    def __init__(self, local_roots: tuple[str, ...], local_endpoint: str) -> None:
+    def __init__(self, host_roots: tuple[str, ...], server_url: str) -> None:
         #: Real paths of the ``--local-root`` directories.
-        self.local_roots = local_roots
-        #: The server's ``/storage`` route: the only endpoint a local config may have.
-        self.local_endpoint = local_endpoint.rstrip("/")
+        self.host_roots = host_roots
+        #: The URL clients reach the server at.
+        self.server_url = server_url.rstrip("/")
 
-    # -- local configs --------------------------------------------------------------------
-
-    def areas(self, user_name: str) -> list[str]:
-        """The directories a user's local configs may use: one per root."""
-        return [os.path.join(root, user_name) for root in self.local_roots]
-
-    def local_path(self, user_name: str, file_path: str) -> str:
-        """The real path a new local config stores; a relative path is taken in the
-        user's (first) area."""
-        if isinstance(file_path, str) and file_path and not os.path.isabs(file_path) and self.local_roots:
-            file_path = os.path.join(self.areas(user_name)[0], file_path)
-        return os.path.realpath(file_path) if isinstance(file_path, str) and file_path else file_path
-
-    def check_local(self, provider: StorageProvider, user_name: str) -> None:
-        """``PermissionDenied`` unless a local provider's real directory lies in the user's area."""
-        real = provider.root
-        for area in self.areas(user_name):
-            inside = real == area or real.startswith(area + os.sep)
-            if inside and os.path.realpath(area) == area:
-                return
-        where = ", ".join(self.areas(user_name)) or "(none: the server has no --local-root)"
-        raise PermissionDenied(
-            f"local storage config {provider.config.name!r}: on this server your local configs must lie "
-            f"in your own area under a --local-root: {where}"
-        )
-
-    def local_values(self, values: dict[str, Any]) -> dict[str, Any]:
-        """A local config's values with the server's endpoint (the only one allowed)."""
-        endpoint = values.get("endpoint")
-        if endpoint and str(endpoint).rstrip("/") != self.local_endpoint:
-            raise InvalidConfig(
-                f"the endpoint of a local config on this server is {self.local_endpoint} (or leave it empty)"
-            )
-        return {**values, "endpoint": self.local_endpoint}
+    def context(self, user_name: str) -> TeamContext:
+        """What a provider learns about this server and the config's owner."""
+        return TeamContext(self.server_url, self.host_roots, user_name)
 
     @staticmethod
-    def signing_key(values: dict[str, Any]) -> str:
-        """A new signing key; one the user chose is refused (it would let them sign any URL)."""
-        if values.get("signing_key"):
-            raise InvalidConfig("signing_key is generated by the server in team mode; leave it out")
-        return secrets.token_urlsafe(32)
-
-    # -- errors ---------------------------------------------------------------------------
+    def generated(provider_cls: type[StorageProvider], values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with every generated field made anew; one the user chose is refused (a
+        user who picked a signing key could sign any URL with it)."""
+        made = dict(values)
+        for field in provider_cls.fields:
+            if field.generated:
+                if values.get(field.name):
+                    raise InvalidConfig(f"{field.name} is generated by the server in team mode; leave it out")
+                made[field.name] = secrets.token_urlsafe(32)
+        return made
 
     @staticmethod
     def unreachable(provider: StorageProvider, user: int, error: TensorBayError) -> InvalidConfig:

@@ -41,7 +41,12 @@ class Secret:
 
 @dataclass(frozen=True)
 class Field:
-    """One config field a provider declares."""
+    """One config field a provider declares.
+
+    ``generated``: the service makes the value (a random secret, such as a key that signs
+    URLs) when a config is created without one; a team server always makes it and refuses
+    one a user gives (a user who chose it could sign anything with it).
+    """
 
     name: str
     required: bool = True
@@ -49,6 +54,7 @@ class Field:
     help: str = ""
     type: type = str
     default: Any = None
+    generated: bool = False
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able description, for ``gas plugins`` and the HTTP API."""
@@ -58,6 +64,7 @@ class Field:
             "secret": self.secret,
             "help": self.help,
             "type": self.type.__name__,
+            "generated": self.generated,
         }
 
 

@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pprint import pformat
 from typing import Any
@@ -29,13 +29,16 @@ import pluggy
 
 from ..errors import InvalidConfig, PluginNotFound, TensorBayError
 from . import hookspecs
+from .hookspecs import RouteBuilder
 from .provider import StorageProvider
 
 ENTRY_POINT_GROUP = "tensorbay"
 LOAD_ENV = "TENSORBAY_LOAD_PLUGINS"
 TRACE_ENV = "TENSORBAY_TRACE_PLUGINS"
 HOOK = "register_storage_providers"
-BUILTIN_PLUGINS = ("tensorbay_core.storage.local",)
+BUILTIN_PLUGINS = ("tensorbay_core.builtins.local",)
+#: The built-in provider a service stores datasets on when nothing else is configured.
+DEFAULT_STORAGE_TYPE = "local"
 
 log = logging.getLogger("tensorbay_core.storage")
 
@@ -112,19 +115,46 @@ class Plugins:
             self._origin[module_name] = ("tensorbay-core", core_version)
         self.manager.check_pending()
 
-    def _collect(self) -> dict[str, ProviderEntry]:
-        providers: dict[str, ProviderEntry] = {}
+    def _each_plugin(self, hook: str, register: Callable[[str, str], Any]) -> None:
+        """Call ``hook`` of each plugin alone, in pluggy's order (``tryfirst`` first), with
+        ``register(dist, version)`` as its argument; a plugin that raises is recorded in
+        ``failures`` and the others go on."""
+        caller = getattr(self.manager.hook, hook)
         # pluggy calls implementations from the end of this list (tryfirst last in it).
-        for impl in reversed(self.manager.hook.register_storage_providers.get_hookimpls()):
+        for impl in reversed(caller.get_hookimpls()):
             dist, version = self._origin.get(impl.plugin_name, (impl.plugin_name, ""))
             others = [p for n, p in self.manager.list_name_plugin() if n != impl.plugin_name and p]
-            call = self.manager.subset_hook_caller(HOOK, remove_plugins=others)
+            call = self.manager.subset_hook_caller(hook, remove_plugins=others)
             try:
-                call(register=Registrar(providers, dist, version))
+                call(register=register(dist, version))
             except Exception as exc:
                 self.failures[dist] = f"{type(exc).__name__}: {exc}"
-                log.warning("storage plugin %s failed to register its providers: %s", dist, exc)
+                log.warning("storage plugin %s failed in %s: %s", dist, hook, exc)
+
+    def _collect(self) -> dict[str, ProviderEntry]:
+        providers: dict[str, ProviderEntry] = {}
+        self._each_plugin(HOOK, lambda dist, version: Registrar(providers, dist, version))
         return providers
+
+    def server_routes(self) -> list[tuple[str, RouteBuilder]]:
+        """The routes plugins contribute to ``gas serve``: ``(prefix, build)``, a prefix once."""
+        routes: dict[str, RouteBuilder] = {}
+
+        def registrar(dist: str, _version: str) -> Callable[[str, RouteBuilder], None]:
+            def register(prefix: str, build: RouteBuilder) -> None:
+                if not (isinstance(prefix, str) and prefix.startswith("/") and callable(build)):
+                    raise TypeError(
+                        f"register(prefix, build) needs a path like '/name' and a function, from {dist}"
+                    )
+                if prefix in routes:
+                    log.warning("%s: routes at %s are taken; ignored", dist, prefix)
+                    return
+                routes[prefix] = build
+
+            return register
+
+        self._each_plugin("register_server_routes", registrar)
+        return list(routes.items())
 
     def provider_class(self, type_name: str) -> type[StorageProvider]:
         """The provider class for ``type_name``; ``PluginNotFound`` names the package to install."""

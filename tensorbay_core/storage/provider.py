@@ -39,6 +39,7 @@ from .config import Field, Secret, StorageConfig, validate_values
 from .connection import connection_error
 from .hashing import HashingReader, stream_sha1
 from .paths import clean_key, clean_prefix, folder_prefix, listable
+from .team import TeamContext
 
 COPY_CHUNK = 8 * 1024 * 1024
 SIGN_METHODS = ("GET", "PUT")
@@ -161,6 +162,9 @@ class StorageProvider:
     #: A text the filesystem reads as a version id when a path contains it (s3fs's
     #: ``?versionId=``): keys containing it are refused and left out of listings.
     version_mark: ClassVar[str] = ""
+    #: Whether a config reaches a service over the network: in team mode its connection
+    #: errors then read the same whatever the endpoint said (no port scanning through them).
+    reaches_network: ClassVar[bool] = True
     #: Whether this class only shares code with providers that subclass it (see the class doc).
     abstract: ClassVar[bool] = True
 
@@ -192,6 +196,21 @@ class StorageProvider:
         checked, secrets = validate_values(cls.type, cls.fields, values)
         config = StorageConfig(cls.type, name, cls.normalize_file_path(file_path), checked, secrets)
         return cls(config)
+
+    # -- team mode ------------------------------------------------------------------------
+
+    @classmethod
+    def for_team(
+        cls, file_path: str, values: dict[str, Any], team: TeamContext
+    ) -> tuple[str, dict[str, Any]]:
+        """The ``file_path`` and values a new config gets on a shared server, before it is
+        validated (e.g. a path taken in the user's area, the server's own endpoint). The
+        default changes nothing."""
+        return file_path, values
+
+    def check_for_team(self, team: TeamContext) -> None:
+        """Refuse (``PermissionDenied``) a config that may not be used on this server, when it
+        is made and every time it is built from the database. The default refuses nothing."""
 
     @classmethod
     def normalize_file_path(cls, file_path: str) -> str:

@@ -1,4 +1,5 @@
-"""Local storage over HTTP: signed, expiring GET and PUT URLs of ``local`` configs.
+"""Local storage over HTTP: signed, expiring GET and PUT URLs of ``local`` configs, served by
+``gas serve`` at ``/storage`` (registered through ``register_server_routes``).
 
 A signed URL is ``<endpoint>/<key>?method&expires&kid&signature``. ``kid`` names the config
 (``LocalProvider.key_id``) without revealing its signing key; the server finds the config by
@@ -20,15 +21,12 @@ import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 from starlette.requests import ClientDisconnect
 
-from ..errors import InvalidArgument, PermissionDenied, TensorBayError
-from ..service import Service
-from ..service.store import storage_configs
-from ..storage.hashing import VerifyingReader
-from ..storage.local import LocalProvider
-from ..storage.provider import MAX_SIGNED_SECONDS
+from ...errors import InvalidArgument, PermissionDenied, TensorBayError
+from ...storage.hashing import VerifyingReader
+from ...storage.provider import MAX_SIGNED_SECONDS
+from .provider import LocalProvider
 
 REFRESH_AFTER = 1.0
 DENIED = "the signed URL is invalid or has expired"
@@ -42,13 +40,13 @@ logger = logging.getLogger("tensorbay.server")
 
 
 class SignedStorage:
-    """The local providers signed URLs can name, by ``kid``; reloaded when configs change."""
+    """The local providers signed URLs can name, by ``kid``; asked of the service again when a
+    URL names one it does not know, or a second after the last time."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Any) -> None:
         self.service = service
         self._lock = threading.Lock()
         self._by_kid: dict[str, LocalProvider] = {}
-        self._fingerprint: tuple[Any, ...] | None = None
         self._checked = 0.0
 
     def _refresh(self, force: bool) -> None:
@@ -56,32 +54,11 @@ class SignedStorage:
             if not force and time.monotonic() - self._checked < REFRESH_AFTER:
                 return
             self._checked = time.monotonic()
-            local = storage_configs.c.type == LocalProvider.type
             found: dict[str, LocalProvider] = {}
-            default = self.service.default_storage
-            if isinstance(default, LocalProvider) and default.value("signing_key"):
-                found[default.key_id()] = default
-            with self.service.store.read() as conn:
-                fingerprint = tuple(
-                    conn.execute(
-                        select(storage_configs.c.id, storage_configs.c.created_at)
-                        .where(local)
-                        .order_by(storage_configs.c.id)
-                    ).all()
-                )
-                if fingerprint == self._fingerprint:
-                    return
-                for row in conn.execute(select(storage_configs).where(local)).all():
-                    # Built as every provider is: a config outside its owner's area is left out.
-                    try:
-                        provider = self.service._provider_of_row(conn, row)
-                    except TensorBayError as exc:
-                        logger.warning("signed URLs of local config %d are refused: %s", row.id, exc.message)
-                        continue
-                    if isinstance(provider, LocalProvider):
-                        found.setdefault(provider.key_id(), provider)
+            for provider in self.service.providers_of_type(LocalProvider.type):
+                if isinstance(provider, LocalProvider) and provider.value("signing_key"):
+                    found.setdefault(provider.key_id(), provider)
             self._by_kid = found
-            self._fingerprint = fingerprint
 
     def verify(self, key: str, method: str, query: dict[str, str]) -> tuple[LocalProvider, str]:
         """The provider and cleaned key a signed URL allows ``method`` on; else ``PermissionDenied``."""
@@ -161,7 +138,7 @@ def _range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, max(end - start + 1, 0)
 
 
-def storage_router(service: Service) -> APIRouter:
+def storage_router(service: Any) -> APIRouter:
     """``GET``/``HEAD`` and ``PUT`` of ``/storage/{key}`` for signed URLs."""
     signed = SignedStorage(service)
     uploads = anyio.CapacityLimiter(UPLOAD_SLOTS)

@@ -29,15 +29,17 @@ from urllib.parse import quote, urlencode, urlsplit
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from ..errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied, StorageError, TensorBayError
-from .config import Field, StorageConfig
-from .hashing import HashingReader
-from .hookspecs import hookimpl
-from .nofollow import open_directory, open_nofollow
-from .paths import clean_key, clean_prefix
-from .provider import ObjectInfo, StorageProvider, folder_may_match, listing_start
+from ...errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied, StorageError, TensorBayError
+from ...storage.config import Field, StorageConfig
+from ...storage.hashing import HashingReader
+from ...storage.nofollow import open_directory, open_nofollow
+from ...storage.paths import clean_key, clean_prefix
+from ...storage.provider import ObjectInfo, StorageProvider, folder_may_match, listing_start
+from ...storage.team import TeamContext
 
 TMP_MARK = ".tensorbay-partial-"
+#: Where ``gas serve`` serves local configs' signed URLs, under its public URL.
+STORAGE_ROUTE = "/storage"
 #: Bytes per read when copying: small files take one read, and no read allocates more.
 LOCAL_CHUNK = 1 << 20
 #: Names a listing skips: partial writes, and names no valid key can have (control
@@ -86,8 +88,10 @@ class LocalProvider(StorageProvider):
     cheap_reads = True
     fields = (
         Field("endpoint", required=False, help="base URL where `gas serve` serves this directory"),
-        Field("signing_key", required=False, secret=True, help="key for signing URLs (generated if empty)"),
+        Field("signing_key", required=False, secret=True, generated=True, help="key for signing URLs"),
     )
+    #: It reaches this machine's disk: its errors name the directory, which the user gave.
+    reaches_network = False
 
     #: GET URLs are ``file://`` URLs without an endpoint; with one, both are signed.
     signs = frozenset({"GET"})
@@ -105,6 +109,43 @@ class LocalProvider(StorageProvider):
         if isinstance(endpoint, str) and endpoint:
             values = {**values, "endpoint": checked_endpoint(name, endpoint)}
         return super().from_values(name, file_path, values)
+
+    # -- team mode: each user's configs in the user's own area ------------------------------
+
+    @classmethod
+    def for_team(
+        cls, file_path: str, values: dict[str, Any], team: TeamContext
+    ) -> tuple[str, dict[str, Any]]:
+        """On a shared server a local config is served by the server itself: its endpoint is
+        the server's storage route (another is refused), and a relative ``file_path`` is taken
+        in the user's first area. The path is stored resolved, so a link swapped in later
+        cannot redirect the config."""
+        served = team.server_url.rstrip("/") + STORAGE_ROUTE
+        given = values.get("endpoint")
+        if given and checked_endpoint("", str(given)).rstrip("/") != served:
+            raise InvalidConfig(
+                f"the endpoint of a local config on this server is {served} (or leave it empty)"
+            )
+        areas = team.user_areas()
+        if isinstance(file_path, str) and file_path and not os.path.isabs(file_path) and areas:
+            file_path = os.path.join(areas[0], file_path)
+        if isinstance(file_path, str) and file_path:
+            file_path = os.path.realpath(file_path)
+        return file_path, {**values, "endpoint": served}
+
+    def check_for_team(self, team: TeamContext) -> None:
+        """Only a directory in the owner's own area, ``<local-root>/<user>``, is theirs: areas
+        of users never overlap, the root belongs to no one, and an area that is itself a
+        symlink counts as none (it could lead into someone else's)."""
+        for area in team.user_areas():
+            inside = self._root == area or self._root.startswith(area + os.sep)
+            if inside and os.path.realpath(area) == area:
+                return
+        where = ", ".join(team.user_areas()) or "(none: the server has no --local-root)"
+        raise PermissionDenied(
+            f"local storage config {self.config.name!r}: on this server your local configs must lie "
+            f"in your own area under a --local-root: {where}"
+        )
 
     @classmethod
     def normalize_file_path(cls, file_path: str) -> str:
@@ -396,9 +437,3 @@ class LocalProvider(StorageProvider):
             raise InvalidConfig(f"local config {name!r}: {path!r} does not exist or is not a directory")
         if not os.access(self._root, os.R_OK | os.X_OK):
             raise PermissionDenied(f"local config {name!r}: directory {path!r} is not readable")
-
-
-@hookimpl
-def register_storage_providers(register: Callable[[type[StorageProvider]], None]) -> None:
-    """Register the built-in local provider."""
-    register(LocalProvider)
