@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 CATEGORIES = ("cat", "dog", "bird")
 
@@ -28,3 +29,15 @@ def make_bucket(root: Path, count: int) -> Path:
         (images / f"{i:04d}.png").write_bytes(image_bytes(i))
         (labels / f"{i:04d}.json").write_text(json.dumps(label_json(i)))
     return root
+
+
+def read_all(gas: Any, name: str, revision: str | None = None) -> dict[str, bytes]:
+    """Every data of a dataset version as ``{"segment/path": bytes}`` (default: its latest commit)."""
+    from tensorbay_core.dataset import Dataset
+
+    result = {}
+    for segment in Dataset(name, gas, revision=revision):
+        for data in segment:
+            with data.open() as fp:
+                result[f"{segment.name}/{data.path}"] = fp.read()
+    return result

@@ -20,6 +20,7 @@ from tensorbay_core.client.http import HTTPTransport
 from tensorbay_core.dataset import Data, Dataset
 from tensorbay_core.errors import InvalidArgument, PermissionDenied, UploadError
 
+from .sdk_data import read_all
 from .servers.gas import GasServer
 
 
@@ -92,15 +93,6 @@ def import_one(
     return gas.upload_dataset(ds, quiet=True)
 
 
-def read(gas: GAS, dataset: str, revision: str | None = None) -> dict[str, bytes]:
-    found = {}
-    for segment in Dataset(dataset, gas, revision=revision):
-        for data in segment:
-            with data.open() as fp:
-                found[f"{segment.name}/{data.path}"] = fp.read()
-    return found
-
-
 def test_reimporting_a_changed_source_keeps_the_first_commit(store: Store, gas: GAS) -> None:
     """Finding 1: the re-import overwrote the object of the earlier commit."""
     store.put("src/photo.bin", b"version 1")
@@ -109,8 +101,8 @@ def test_reimporting_a_changed_source_keeps_the_first_commit(store: Store, gas: 
     first = import_one(gas, "Pets", "cfg", "src/photo.bin").commit("first")
     store.put("src/photo.bin", b"version 2, longer")
     import_one(gas, "Pets", "cfg", "src/photo.bin").commit("second")
-    assert read(gas, "Pets", revision=first) == {"/photo.bin": b"version 1"}
-    assert read(gas, "Pets") == {"/photo.bin": b"version 2, longer"}
+    assert read_all(gas, "Pets", revision=first) == {"/photo.bin": b"version 1"}
+    assert read_all(gas, "Pets") == {"/photo.bin": b"version 2, longer"}
 
 
 def test_two_datasets_importing_the_same_name(store: Store, gas: GAS) -> None:
@@ -121,10 +113,10 @@ def test_two_datasets_importing_the_same_name(store: Store, gas: GAS) -> None:
     for name, source in (("A", "a/x.bin"), ("B", "b/x.bin")):
         gas.create_dataset(name, config_name="cfg")
         import_one(gas, name, "cfg", source).commit("import")
-    assert read(gas, "A") == {"/x.bin": b"A's bytes"}
-    assert read(gas, "B") == {"/x.bin": b"B's bytes, other"}
+    assert read_all(gas, "A") == {"/x.bin": b"A's bytes"}
+    assert read_all(gas, "B") == {"/x.bin": b"B's bytes, other"}
     gas.delete_dataset("B")
-    assert read(gas, "A") == {"/x.bin": b"A's bytes"}
+    assert read_all(gas, "A") == {"/x.bin": b"A's bytes"}
     assert store.get(store.landing("shared", "x.bin")) == b"A's bytes", "A's import lands at its readable key"
 
 
@@ -137,7 +129,7 @@ def test_imports_never_land_on_the_users_files(store: Store, gas: GAS) -> None:
     gas.create_dataset("Docs", config_name="root")
     import_one(gas, "Docs", "root", "data/x/notes.txt").commit("import")
     assert store.get("notes.txt") == b"the user's own notes"
-    assert read(gas, "Docs") == {"/notes.txt": b"a file to import"}
+    assert read_all(gas, "Docs") == {"/notes.txt": b"a file to import"}
     gas.delete_dataset("Docs")
     assert store.get("notes.txt") == b"the user's own notes"
     assert store.get("data/x/notes.txt") == b"a file to import"
@@ -148,7 +140,7 @@ def test_in_place_references_are_never_deleted(store: Store, gas: GAS) -> None:
     store.create_config(gas, "orig", "")
     gas.create_dataset("InPlace", config_name="orig")
     import_one(gas, "InPlace", "orig", "data/img.bin", segment="data", path="img.bin").commit("in place")
-    assert read(gas, "InPlace") == {"data/img.bin": b"original"}
+    assert read_all(gas, "InPlace") == {"data/img.bin": b"original"}
     gas.delete_dataset("InPlace")
     assert store.get("data/img.bin") == b"original"
 
@@ -165,7 +157,7 @@ def test_replaced_draft_objects_are_deleted_and_committed_ones_kept(store: Store
     import_one(gas, "D", "cfg", "src/v.bin")  # replaces the draft's "two two" copy
     client.close_draft(client.draft_number)
     assert store.get(store.landing("ds", "v.bin")) == b"one"
-    assert read(gas, "D") == {"/v.bin": b"one"}
+    assert read_all(gas, "D") == {"/v.bin": b"one"}
     gas.delete_dataset("D")
     assert store.get(store.landing("ds", "v.bin")) is None
     assert store.get("src/v.bin") == b"three three three"
@@ -219,7 +211,7 @@ def test_auth_data_of_a_config_named_data_is_imported(gas: GAS, tmp_path: Path, 
     for auth in gas.get_cloud_client("data").list_auth_data():
         segment.append(auth)
     gas.upload_dataset(dataset, quiet=True, commit="all three")
-    assert read(gas, "FromData") == {f"copied/{i}.bin": b"%d" % i for i in range(3)}
+    assert read_all(gas, "FromData") == {f"copied/{i}.bin": b"%d" % i for i in range(3)}
 
 
 # -- team mode: I4 and I5 -------------------------------------------------------------------------------
@@ -330,4 +322,4 @@ def test_another_users_planted_object_is_never_adopted(sqlite_server: Any, tmp_p
         bob.put_object("Trap", upload, str(tmp_path / "real"))
     alice.create_dataset("Mine")
     upload_bytes(alice, "Mine", tmp_path, "x.bin", real)
-    assert read(alice, "Mine") == {"/x.bin": real}
+    assert read_all(alice, "Mine") == {"/x.bin": real}

@@ -12,7 +12,7 @@ from tensorbay_core.dataset import Data, Dataset
 from tensorbay_core.errors import Conflict, DataChanged, StatusError
 from tensorbay_core.label import Classification
 
-from .sdk_data import make_bucket
+from .sdk_data import make_bucket, read_all
 
 
 def local_dataset(folder: Path, name: str, contents: dict[str, bytes], segment: str = "train") -> Dataset:
@@ -26,15 +26,6 @@ def local_dataset(folder: Path, name: str, contents: dict[str, bytes], segment: 
         data.label.classification = Classification.loads({"category": file_name.split(".")[0]})
         seg.append(data)
     return dataset
-
-
-def read_all(gas: GAS, name: str, revision: str | None = None) -> dict[str, bytes]:
-    result = {}
-    for segment in Dataset(name, gas, revision=revision):
-        for data in segment:
-            with data.open() as fp:
-                result[f"{segment.name}/{data.path}"] = fp.read()
-    return result
 
 
 def test_versions_stay_byte_exact(gas: GAS, tmp_path: Path) -> None:
