@@ -14,7 +14,7 @@ from ..names import Version
 from ..storage import StorageProvider, create_provider
 from ..storage.paths import join_key
 from .listings import OpenListings
-from .objects import Area, WrittenHere
+from .objects import Area
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs, users
 from .team_policy import TeamPolicy
@@ -35,7 +35,6 @@ class ServiceBase:
         self._providers: dict[int, StorageProvider] = {}
         self._providers_lock = threading.Lock()
         self.listings = OpenListings()
-        self.written_here = WrittenHere()
 
     # -- configs and providers ------------------------------------------------------------
 
