@@ -20,15 +20,15 @@ _DIRECTORY = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
-def open_directory(real_path: str, create: bool = False) -> int:
-    """A descriptor of the directory ``real_path`` (absolute, already resolved), reached
-    through no symlink (``OSError`` with ``ELOOP`` if one is met); with ``create``, missing
-    directories are made on the way."""
-    if not os.path.isabs(real_path):
-        raise ValueError(f"{real_path!r} is not an absolute path")
-    fd = os.open(os.sep, _DIRECTORY)
+def open_directory(path: str, create: bool = False, base: int | None = None) -> int:
+    """A descriptor of the directory at ``path`` (absolute and already resolved; or, with
+    ``base``, relative to that directory descriptor), reached through no symlink (``OSError``
+    with ``ENOTDIR`` if one is met); with ``create``, missing directories are made on the way."""
+    if base is None and not os.path.isabs(path):
+        raise ValueError(f"{path!r} is not an absolute path")
+    fd = os.open(".", _DIRECTORY, dir_fd=base) if base is not None else os.open(os.sep, _DIRECTORY)
     try:
-        for part in [p for p in real_path.split(os.sep) if p]:
+        for part in [p for p in path.split(os.sep) if p]:
             try:
                 inner = os.open(part, _DIRECTORY, dir_fd=fd)
             except FileNotFoundError:
@@ -45,19 +45,14 @@ def open_directory(real_path: str, create: bool = False) -> int:
     return fd
 
 
-def open_nofollow(real_path: str) -> int:
-    """A read-only descriptor of ``real_path`` (absolute, already resolved); ``OSError``
-    (``ELOOP``) if a symlink is met anywhere on it. The descriptor is non-blocking:
-    check with ``fstat`` that it is a regular file before reading."""
-    if not os.path.isabs(real_path):
-        raise ValueError(f"{real_path!r} is not an absolute path")
-    *directories, name = [part for part in real_path.split(os.sep) if part]
-    fd = os.open(os.sep, _DIRECTORY)
+def open_nofollow(path: str, base: int | None = None) -> int:
+    """A read-only descriptor of the file at ``path`` (as for ``open_directory``), reached
+    through no symlink: ``OSError`` (``ELOOP`` for a link at the file, ``ENOTDIR`` for one
+    on the way) if one is met. The descriptor is non-blocking: check with ``fstat`` that it
+    is a regular file before reading."""
+    folder, name = os.path.split(path)
+    directory = open_directory(folder, base=base)
     try:
-        for directory in directories:
-            inner = os.open(directory, _DIRECTORY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-        return os.open(name, _FILE, dir_fd=fd)
+        return os.open(name, _FILE, dir_fd=directory)
     finally:
-        os.close(fd)
+        os.close(directory)
