@@ -49,6 +49,14 @@ LOCAL_CHUNK = 1 << 20
 _UNLISTED = re.compile(r"[\x00-\x1f\x7f\\\udc80-\udcff]|" + re.escape(TMP_MARK))
 
 
+def _listed(name: str) -> bool:
+    """Whether a file or folder name is listed: not ``_UNLISTED``. Tested without the regular
+    expression for the usual name (printable, no backslash, no mark), once per name listed."""
+    if name.isprintable() and "\\" not in name and TMP_MARK not in name:
+        return True
+    return not _UNLISTED.search(name)
+
+
 def checked_endpoint(config_name: str, endpoint: str) -> str:
     """The base URL of a local config's signed URLs, or ``InvalidConfig``.
 
@@ -295,7 +303,7 @@ class LocalProvider(StorageProvider):
                 entries = [
                     (entry.name + "/" if entry.is_dir() else entry.name, entry)
                     for entry in it
-                    if not _UNLISTED.search(entry.name)
+                    if _listed(entry.name)
                 ]
         except FileNotFoundError:
             return []
