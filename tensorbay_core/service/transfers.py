@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -38,6 +39,7 @@ from .objects import (
 from .store import entries, now, objects
 
 MAX_BATCH = 1000
+_SHA1 = re.compile("[0-9a-f]{40}")
 #: How long a signed PUT URL for an upload lives; its claim lapses a little later.
 UPLOAD_URL_SECONDS = 3600
 UPLOAD_CLAIM_SECONDS = UPLOAD_URL_SECONDS + 600
@@ -69,7 +71,7 @@ def _timestamp(value: Any) -> float | None:
 
 
 def _sha1(value: Any) -> str:
-    if not (isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)):
+    if not (isinstance(value, str) and _SHA1.fullmatch(value)):
         raise InvalidArgument(f"checksum must be a lowercase SHA-1 hex digest, not {value!r}")
     return value
 

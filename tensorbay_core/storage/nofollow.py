@@ -23,26 +23,40 @@ _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 def open_directory(path: str, create: bool = False, base: int | None = None) -> int:
     """A descriptor of the directory at ``path`` (absolute and already resolved; or, with
     ``base``, relative to that directory descriptor), reached through no symlink (``OSError``
-    with ``ENOTDIR`` if one is met); with ``create``, missing directories are made on the way."""
+    with ``ENOTDIR`` if one is met); with ``create``, missing directories are made on the way.
+    The descriptor is the caller's to close (never ``base`` itself)."""
     if base is None and not os.path.isabs(path):
         raise ValueError(f"{path!r} is not an absolute path")
-    fd = os.open(".", _DIRECTORY, dir_fd=base) if base is not None else os.open(os.sep, _DIRECTORY)
+    parts = [p for p in path.split(os.sep) if p]
+    if base is None:
+        fd, owned = os.open(os.sep, _DIRECTORY), True
+    elif not parts:
+        return os.open(".", _DIRECTORY, dir_fd=base)
+    else:
+        fd, owned = base, False
     try:
-        for part in [p for p in path.split(os.sep) if p]:
-            try:
-                inner = os.open(part, _DIRECTORY, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(part, dir_fd=fd)
-                inner = os.open(part, _DIRECTORY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
+        for part in parts:
+            inner = _step(fd, part, create)
+            if owned:
+                os.close(fd)
+            fd, owned = inner, True
     except BaseException:
-        os.close(fd)
+        if owned:
+            os.close(fd)
         raise
     return fd
+
+
+def _step(directory: int, name: str, create: bool) -> int:
+    """The folder ``name`` in ``directory``, not a symlink; made first if missing and ``create``."""
+    try:
+        return os.open(name, _DIRECTORY, dir_fd=directory)
+    except FileNotFoundError:
+        if not create:
+            raise
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(name, dir_fd=directory)
+    return os.open(name, _DIRECTORY, dir_fd=directory)
 
 
 def open_nofollow(path: str, base: int | None = None) -> int:
