@@ -70,6 +70,7 @@ def ls(tbrn: str | None, all_: bool, long_: bool, as_json: bool) -> None:
                     "tbrn": str(where.with_segment(where.segment, data.path)),
                     "size": data.size,
                     "checksum": data.checksum,
+                    "label": data.label.dumps(),
                 }
             )
     if as_json:

@@ -57,7 +57,7 @@ def _ensure_dataset(gas: GAS, target: TBRN, config: str) -> None:
         gas.get_dataset(target.dataset)
     except NotFound:
         gas.create_dataset(target.dataset, config)
-        click.echo(f"Created dataset tb:{target.dataset} on storage config {config!r}", err=True)
+        click.echo(f"Created dataset tb:{target.dataset} on storage config {config!r}")
 
 
 @click.command("import")
