@@ -48,13 +48,17 @@ class GasCli:
     sdk: GAS
     url: str = ""
 
-    def __call__(self, *args: str, input: str | None = None, status: int = 0) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, input: str | None = None, status: int = 0
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``gas ARGS``; fail unless it exits with ``status``."""
         script = Path(sys.executable).with_name("gas")
         done = subprocess.run(
             [str(script), *args], input=input, capture_output=True, text=True, env=self.env, timeout=300
         )
-        assert done.returncode == status, f"gas {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        assert done.returncode == status, (
+            f"gas {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
         return done
 
     @property

@@ -60,7 +60,9 @@ def test_log_and_branch(gas_cli: GasCli, tmp_path: Path) -> None:
     dev = _commit(gas_cli, tmp_path, "Pets", "on-dev", branch="dev")
     main = _commit(gas_cli, tmp_path, "Pets", "on-main")
     assert gas_cli("branch", "tb:Pets").stdout.split() == ["dev", dev[:7], "main", main[:7]]
-    assert gas_cli("log", "--oneline", "tb:Pets").stdout == f"{main[:7]} (main) on-main\n{first[:7]} initial\n"
+    assert (
+        gas_cli("log", "--oneline", "tb:Pets").stdout == f"{main[:7]} (main) on-main\n{first[:7]} initial\n"
+    )
     assert gas_cli("log", "--oneline", "-n", "1", "tb:Pets@dev").stdout == f"{dev[:7]} (dev) on-dev\n"
     graph = gas_cli("log", "--all", "--graph", "--oneline", "tb:Pets").stdout
     assert graph.splitlines() == [
