@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +53,22 @@ def test_config_settings(gas_cli: GasCli) -> None:
     assert "unknown setting 'colour'" in gas_cli("config", "colour", "on", status=2).stderr
     gas_cli("config", "-u", "editor")
     assert gas_cli("config").stdout == ""
+
+
+def test_a_command_against_a_server_does_not_load_the_service(gas_cli: GasCli, gas_server: Any) -> None:
+    """The commands import the SDK when they run, and the SDK imports the service only in
+    embedded mode: `gas ls` against a server pays for neither the service nor SQLAlchemy."""
+    key = gas_server.new_user(f"{gas_cli.home.parent.name}-remote")
+    gas_cli("-p", "remote", "auth", key, "--url", gas_server.url)
+    code = (
+        "import sys\n"
+        "from tensorbay_core.cli import main\n"
+        "try:\n    main(['-p', 'remote', 'ls'])\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('tensorbay_core.service', 'sqlalchemy'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=gas_cli.env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"

@@ -40,7 +40,7 @@ def test_cp_ls_rm(gas_cli: GasCli, tmp_path: Path) -> None:
     ]
 
     assert "remove it with -r" in gas_cli("rm", "tb:Pets#1:train", status=2).stderr
-    assert gas_cli("rm", "tb:Pets#1:train://a.txt").stdout == "Removed 1 files from tb:Pets#1:train://a.txt\n"
+    assert gas_cli("rm", "tb:Pets#1:train://a.txt").stdout == "Removed 1 file from tb:Pets#1:train://a.txt\n"
     gas_cli("rm", "-r", "tb:Pets#1:")
     gas_cli("commit", "tb:Pets#1", "-m", "files")
     assert read_all(gas_cli.sdk, "Pets") == {"train/sub/b.txt": b"bb"}

@@ -28,7 +28,7 @@ def test_import_with_labels_and_commit(gas_cli: GasCli, tmp_path: Path) -> None:
     assert imported.stdout == (
         f"Created dataset tb:Seed on storage config 'bucket'\nImported 4 files into tb:Seed@{commit_id}\n"
     )
-    assert "warning: 1 files have no label file of the same stem" in imported.stderr
+    assert "warning: 1 file without a label file of the same stem" in imported.stderr
     assert read_all(gas_cli.sdk, "Seed") == {f"/{i:04d}.png": image_bytes(i) for i in range(4)}
     listed = json.loads(gas_cli("ls", "-a", "--json", "tb:Seed").stdout)
     assert [row["label"] for row in listed] == [{"CLASSIFICATION": label_json(i)} for i in range(3)] + [{}]

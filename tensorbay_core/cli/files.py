@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UploadError
-from .output import echo_json, human_size, json_option, table
+from .output import echo_json, file_count, human_size, json_option, table
 from .session import dataset_at, draft_of, parse_tbrn, session
 from .tbrn import TBRN
 
@@ -77,7 +77,7 @@ def ls(tbrn: str | None, all_: bool, long_: bool, as_json: bool) -> None:
         echo_json(rows)
     elif long_:
         table([[human_size(r["size"]), r["checksum"][:12], r["tbrn"]] for r in rows], (None, "yellow"))
-        click.echo(f"{len(rows)} files, {human_size(sum(r['size'] for r in rows))}")
+        click.echo(f"{file_count(len(rows))}, {human_size(sum(r['size'] for r in rows))}")
     else:
         for row in rows:
             click.echo(row["tbrn"])
@@ -174,14 +174,14 @@ def cp(sources: tuple[str, ...], tbrn: str, recursive: bool, jobs: int, skip: bo
         )
     if target.path and not target.path.endswith("/") and len(sources) > 1:
         raise click.UsageError(f"{len(sources)} sources cannot all be {target.path}: end the path with '/'")
-    files = list(_local_files(sources, recursive, target.path))
+    sent = list(_local_files(sources, recursive, target.path))
     dataset = Dataset(target.dataset)
     segment = dataset.create_segment(target.segment)
-    for local, remote in files:
+    for local, remote in sent:
         segment.append(Data(local, target_remote_path=remote))
     client = upload(dataset, target, jobs, skip)
     draft = TBRN(target.dataset, draft=client.draft_number, segment=target.segment)
-    click.echo(f"Uploaded {len(files)} files to {draft}")
+    click.echo(f"Uploaded {file_count(len(sent))} to {draft}")
 
 
 @click.command("rm")
@@ -206,4 +206,4 @@ def rm(tbrn: str, recursive: bool) -> None:
     if not paths:
         raise click.ClickException(f"{target}: no such data in the draft")
     client.get_segment(target.segment).delete_data(paths)
-    click.echo(f"Removed {len(paths)} files from {target}")
+    click.echo(f"Removed {file_count(len(paths))} from {target}")

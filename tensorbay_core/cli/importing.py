@@ -19,6 +19,7 @@ from tqdm import tqdm
 from ..errors import NotFound
 from ..names import check_remote_path
 from .files import jobs_option, skip_option, upload
+from .output import file_count
 from .session import parse_tbrn, session
 from .tbrn import TBRN
 
@@ -123,7 +124,7 @@ def import_command(
         )
     if unlabelled:
         click.echo(
-            f"warning: {unlabelled} files have no label file of the same stem under {labels}", err=True
+            f"warning: {file_count(unlabelled)} without a label file of the same stem in {labels}", err=True
         )
     client = upload(dataset, target, jobs, skip, message)
     where = (
@@ -131,6 +132,6 @@ def import_command(
         if message
         else TBRN(target.dataset, draft=client.draft_number)
     )
-    click.echo(f"Imported {len(data_segment)} files into {where}")
+    click.echo(f"Imported {file_count(len(data_segment))} into {where}")
     if not message:
         click.echo(f"Publish them with: gas commit {where} -m MESSAGE", err=True)

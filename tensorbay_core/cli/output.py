@@ -36,6 +36,11 @@ def human_size(size: int) -> str:
     return f"{value:.1f}{_UNITS[-1]}"
 
 
+def file_count(count: int) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
 def when(timestamp: float) -> str:
     """A timestamp in local time, to the second."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
