@@ -89,6 +89,8 @@ def config(key: str | None, value: str | None, unset: bool) -> None:
         known = "; ".join(f"{k}: {help_}" for k, help_ in SETTINGS.items())
         raise click.UsageError(f"unknown setting {key!r}; the settings are {known}")
     if unset:
+        if value is not None:
+            raise click.UsageError("-u takes the setting's name only: gas config -u KEY")
         set_setting(key, None)
     elif value is None:
         click.echo(settings().get(key, ""))

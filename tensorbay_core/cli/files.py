@@ -14,6 +14,9 @@ from .output import echo_json, file_count, human_size, json_option, table
 from .session import dataset_at, draft_of, parse_tbrn, session
 from .tbrn import TBRN
 
+#: Failed files an upload error names (the rest are counted).
+SHOWN_FAILURES = 3
+
 if TYPE_CHECKING:
     from ..client import DatasetClient
     from ..dataset import Dataset
@@ -128,9 +131,13 @@ def upload(dataset: Dataset, target: TBRN, jobs: int, skip: bool, commit: str | 
             )
         )
     except UploadError as exc:
+        shown = "; ".join(f"{path}: {reason}" for path, reason in exc.failures[:SHOWN_FAILURES])
+        more = len(exc.failures) - SHOWN_FAILURES
+        shown += f"; and {more} more" if more > 0 else ""
+        unsent = f", {file_count(exc.unsent)} not sent" if exc.unsent else ""
         raise click.ClickException(
-            f"{exc.message}; fix the cause and run the same command with --skip-uploaded-files "
-            "(into the same draft, tb:DATASET#N) to finish"
+            f"{file_count(len(exc.failures))} failed{unsent} ({shown}): fix the cause and run the same "
+            "command with --skip-uploaded-files to finish; what is uploaded is kept"
         ) from None
 
 
