@@ -36,8 +36,12 @@ def test_import_with_labels_and_commit(gas_cli: GasCli, tmp_path: Path) -> None:
 
 def test_import_into_a_draft_then_resume(gas_cli: GasCli, tmp_path: Path) -> None:
     bucket = make_bucket(tmp_path / "bucket", 3)
+    (bucket / "bad").mkdir()
+    (bucket / "bad" / "0001.json").write_text("{not json")
     gas_cli("storage", "create", "local", "bucket", "--file-path", str(bucket))
     gas_cli.sdk.create_dataset("Seed")
+    malformed = gas_cli("import", "bucket:data/images/", "tb:Seed", "--labels", "bucket:bad/", status=1)
+    assert malformed.stderr.startswith("Error: label file bad/0001.json: ")
     first = gas_cli("import", "bucket:data/images/", "tb:Seed", "-s", "train")
     assert first.stdout == "Imported 3 files into tb:Seed#1\n"
     assert "Publish them with: gas commit tb:Seed#1 -m MESSAGE" in first.stderr

@@ -26,6 +26,7 @@ from .tbrn import TBRN
 if TYPE_CHECKING:
     from ..client import GAS
     from ..dataset import AuthData
+    from ..label import Classification
 
 LABEL_FORMATS = ("classification-json",)
 
@@ -51,6 +52,17 @@ def _stem(path: str, prefix: str) -> str:
 def _labels(gas: GAS, place: str) -> dict[str, AuthData]:
     config, prefix = _place(place)
     return {_stem(a.cloud_path, prefix): a for a in gas.get_cloud_client(config).list_auth_data(prefix)}
+
+
+def _read_label(label: AuthData) -> Classification:
+    """A label file's label; a file that is not one is named in the error."""
+    from ..label import Classification
+
+    try:
+        with label.open() as fp:
+            return Classification.loads(json.load(fp))
+    except ValueError as exc:  # malformed JSON, or JSON that is not this label
+        raise click.ClickException(f"label file {label.cloud_path}: {exc}") from None
 
 
 def _ensure_dataset(gas: GAS, target: TBRN, config: str) -> None:
@@ -92,7 +104,6 @@ def import_command(
     label file of the same stem (data/images/0001.png <- data/labels/0001.json).
     """
     from ..dataset import Dataset
-    from ..label import Classification
 
     target = parse_tbrn(tbrn)
     if target.segment is not None:
@@ -113,8 +124,7 @@ def import_command(
         auth_data.path = check_remote_path(_below(auth_data.cloud_path, prefix))
         label = label_files.get(_stem(auth_data.cloud_path, prefix))
         if label is not None:
-            with label.open() as fp:
-                auth_data.label.classification = Classification.loads(json.load(fp))
+            auth_data.label.classification = _read_label(label)
         elif labels:
             unlabelled += 1
         data_segment.append(auth_data)
