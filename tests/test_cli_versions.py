@@ -84,3 +84,23 @@ def test_errors_are_one_line(gas_cli: GasCli) -> None:
     assert "is not a TBRN: write tb:<dataset>" in malformed.stderr
     gas_cli.sdk.create_dataset("Pets")
     assert "commit changes a draft" in gas_cli("commit", "tb:Pets", "-m", "x", status=2).stderr
+
+
+def test_tag_and_branch_delete(gas_cli: GasCli, tmp_path: Path) -> None:
+    gas_cli.sdk.create_dataset("Pets")
+    first = _commit(gas_cli, tmp_path, "Pets", "initial")
+    assert gas_cli("tag", "tb:Pets", "v1.0").stdout == "Created tag tb:Pets@v1.0 at main\n"
+    second = _commit(gas_cli, tmp_path, "Pets", "second")
+    assert gas_cli("tag", f"tb:Pets@{second}", "v2.0").stdout == f"Created tag tb:Pets@v2.0 at {second}\n"
+    assert gas_cli("tag", "tb:Pets").stdout.split() == ["v1.0", first[:7], "v2.0", second[:7]]
+    assert gas_cli("log", "--oneline", "tb:Pets@v1.0").stdout == f"{first[:7]} initial\n"
+    assert [t["name"] for t in json.loads(gas_cli("tag", "--json", "tb:Pets").stdout)] == ["v1.0", "v2.0"]
+    assert "already exists" in gas_cli("tag", "tb:Pets", "v1.0", status=1).stderr
+    assert "gas tag -d tb:DATASET@TAG" in gas_cli("tag", "-d", "tb:Pets", status=2).stderr
+    assert gas_cli("tag", "-d", "tb:Pets@v1.0").stdout == "Deleted tag tb:Pets@v1.0\n"
+    assert gas_cli("tag", "tb:Pets").stdout.split() == ["v2.0", second[:7]]
+
+    gas_cli("branch", "tb:Pets", "dev")
+    assert gas_cli("branch", "-d", "tb:Pets@dev").stdout == "Deleted branch tb:Pets@dev\n"
+    assert gas_cli("branch", "tb:Pets").stdout.split() == ["main", second[:7]]
+    assert "cannot be deleted" in gas_cli("branch", "-d", "tb:Pets@main", status=1).stderr

@@ -9,7 +9,7 @@ import pytest
 
 from tensorbay_core import GAS
 from tensorbay_core.dataset import Data, Dataset
-from tensorbay_core.errors import Conflict, DataChanged, StatusError
+from tensorbay_core.errors import AlreadyExists, Conflict, DataChanged, InvalidArgument, NotFound, StatusError
 from tensorbay_core.label import Classification
 
 from .sdk_data import make_bucket, read_all
@@ -123,3 +123,54 @@ def test_catalog_and_notes_round_trip(gas: GAS, tmp_path: Path) -> None:
     gas.upload_dataset(dataset, quiet=True, commit="with catalog")
     read = Dataset("Cataloged", gas)
     assert read.catalog.dumps() == catalog
+
+
+def test_a_tag_names_its_commit_wherever_a_revision_is_read(gas: GAS, tmp_path: Path) -> None:
+    gas.create_dataset("Tagged")
+    first = gas.upload_dataset(local_dataset(tmp_path / "1", "Tagged", {"a.bin": b"one"}), quiet=True)
+    commit1 = first.commit("first")
+    first.create_tag("v1.0")
+    gas.upload_dataset(
+        local_dataset(tmp_path / "2", "Tagged", {"a.bin": b"two"}), quiet=True, commit="second"
+    )
+
+    client = gas.get_dataset("Tagged")
+    assert client.get_tag("v1.0")["commitId"] == commit1
+    assert read_all(gas, "Tagged", revision="v1.0") == {"train/a.bin": b"one"}
+    assert read_all(gas, "Tagged") == {"train/a.bin": b"two"}
+    client.create_tag("latest")  # default: the current commit, the head of main
+    assert [(t["name"], t["commitId"] == commit1) for t in client.list_tags()] == [
+        ("latest", False),
+        ("v1.0", True),
+    ]
+    with pytest.raises(AlreadyExists):
+        client.create_tag("v1.0")
+    with pytest.raises(AlreadyExists, match="branch"):
+        client.create_tag("main")
+    with pytest.raises(AlreadyExists, match="tag"):
+        client.create_branch("v1.0")
+
+    client.delete_tag("v1.0")
+    with pytest.raises(NotFound):
+        client.get_tag("v1.0")
+    with pytest.raises(NotFound):
+        client.delete_tag("v1.0")
+    assert read_all(gas, "Tagged", revision=commit1) == {"train/a.bin": b"one"}  # the commit stays
+
+
+def test_a_branch_is_deleted_only_without_open_drafts_and_never_the_default(gas: GAS, tmp_path: Path) -> None:
+    gas.create_dataset("Branched")
+    gas.upload_dataset(local_dataset(tmp_path / "1", "Branched", {"a.bin": b"one"}), quiet=True, commit="c1")
+    client = gas.get_dataset("Branched")
+    client.create_branch("dev")
+    draft = client.create_draft("on dev", branch_name="dev")
+    with pytest.raises(Conflict, match=f"#{draft}"):
+        client.delete_branch("dev")
+    client.close_draft(draft)
+    client.delete_branch("dev")
+    assert [b["name"] for b in client.list_branches()] == ["main"]
+    with pytest.raises(NotFound):
+        client.delete_branch("dev")
+    with pytest.raises(InvalidArgument, match="default branch"):
+        client.delete_branch("main")
+    assert read_all(gas, "Branched") == {"train/a.bin": b"one"}

@@ -30,6 +30,7 @@ from .records import (
     SignedUrl,
     StorageConfig,
     StorageConfigPage,
+    TagInfo,
     UploadedItem,
     UploadPlan,
 )
@@ -170,6 +171,31 @@ class GasApi(Protocol):
     @route("GET", "/datasets/{dataset}/branches")
     def list_branches(self, dataset: str) -> list[BranchInfo]:
         """Every branch and its head."""
+        ...
+
+    @route("DELETE", "/datasets/{dataset}/branches/{name}")
+    def delete_branch(self, dataset: str, name: str) -> None:
+        """Remove a branch other than the default one that has no open draft (its commits stay)."""
+        ...
+
+    @route("POST", "/datasets/{dataset}/tags")
+    def create_tag(self, dataset: str, name: str, version: str | None = None) -> TagInfo:
+        """Tag a commit (default: the default branch head); a tag never moves."""
+        ...
+
+    @route("GET", "/datasets/{dataset}/tags")
+    def list_tags(self, dataset: str) -> list[TagInfo]:
+        """Every tag, by name."""
+        ...
+
+    @route("GET", "/datasets/{dataset}/tags/{name}")
+    def get_tag(self, dataset: str, name: str) -> TagInfo:
+        """One tag and the commit it names."""
+        ...
+
+    @route("DELETE", "/datasets/{dataset}/tags/{name}")
+    def delete_tag(self, dataset: str, name: str) -> None:
+        """Remove a tag (its commit stays)."""
         ...
 
     # -- contents -----------------------------------------------------------------------------------

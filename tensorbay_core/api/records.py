@@ -96,6 +96,14 @@ class BranchInfo(TypedDict):
     commitId: str | None
 
 
+class TagInfo(TypedDict):
+    """A tag: a fixed name for a commit."""
+
+    name: str
+    commitId: str
+    createdAt: float
+
+
 class DataEntry(TypedDict):
     """One data of a version."""
 

@@ -37,6 +37,7 @@ COMMANDS = {
     "rm": "files:rm",
     "serve": "serve:serve",
     "storage": "storage:storage",
+    "tag": "versions:tag",
 }
 
 

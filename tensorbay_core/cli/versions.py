@@ -1,4 +1,4 @@
-"""``gas draft``, ``gas commit``, ``gas log`` and ``gas branch``: a dataset's versions."""
+"""``gas draft``, ``gas commit``, ``gas log``, ``gas branch`` and ``gas tag``: a dataset's versions."""
 
 from __future__ import annotations
 
@@ -216,19 +216,47 @@ def _free_lane(lanes: list[str | None]) -> int:
 @click.command("branch")
 @click.argument("tbrn")
 @click.argument("name", required=False)
+@click.option("-d", "--delete", is_flag=True, help="Delete the branch tb:DATASET@BRANCH.")
 @json_option
-def branch(tbrn: str, name: str | None, as_json: bool) -> None:
-    """List the branches of tb:DATASET, or create branch NAME at tb:DATASET[@REVISION]."""
+def branch(tbrn: str, name: str | None, delete: bool, as_json: bool) -> None:
+    """List the branches of tb:DATASET, create branch NAME at tb:DATASET[@REVISION], or
+    delete one with -d tb:DATASET@BRANCH."""
+    _names("branch", tbrn, name, delete, as_json)
+
+
+@click.command("tag")
+@click.argument("tbrn")
+@click.argument("name", required=False)
+@click.option("-d", "--delete", is_flag=True, help="Delete the tag tb:DATASET@TAG.")
+@json_option
+def tag(tbrn: str, name: str | None, delete: bool, as_json: bool) -> None:
+    """List the tags of tb:DATASET, tag tb:DATASET[@REVISION] as NAME, or delete one with
+    -d tb:DATASET@TAG."""
+    _names("tag", tbrn, name, delete, as_json)
+
+
+def _names(kind: str, tbrn: str, name: str | None, delete: bool, as_json: bool) -> None:
+    """``gas branch`` and ``gas tag``: list, create or delete a name for a commit."""
     target = parse_tbrn(tbrn)
     if target.draft is not None or target.segment is not None:
-        raise click.BadParameter("a branch starts at a commit: tb:DATASET[@REVISION]", param_hint="TBRN")
-    client = dataset_at(target) if name else session().gas().get_dataset(target.dataset)
-    if name is None:
-        branches = client.list_branches()
-        if as_json:
-            echo_json(branches)
-            return
-        table([[b["name"], (b["commitId"] or "(no commit)")[:SHORT_ID]] for b in branches], ("green",))
+        raise click.BadParameter(f"a {kind} names a commit: tb:DATASET[@REVISION]", param_hint="TBRN")
+    if delete:
+        if name is not None or target.revision is None:
+            raise click.UsageError(
+                f"name the {kind} to delete in the TBRN: gas {kind} -d tb:DATASET@{kind.upper()}"
+            )
+        client = session().gas().get_dataset(target.dataset)
+        (client.delete_branch if kind == "branch" else client.delete_tag)(target.revision)
+        click.echo(f"Deleted {kind} {TBRN(target.dataset, revision=target.revision)}")
         return
-    client.create_branch(name, target.revision)
-    click.echo(f"Created branch {TBRN(target.dataset, revision=name)} at {target.revision or 'main'}")
+    if name is None:
+        client = session().gas().get_dataset(target.dataset)
+        names = client.list_branches() if kind == "branch" else client.list_tags()
+        if as_json:
+            echo_json(names)
+            return
+        table([[n["name"], (n["commitId"] or "(no commit)")[:SHORT_ID]] for n in names], ("green",))
+        return
+    client = dataset_at(target)
+    (client.create_branch if kind == "branch" else client.create_tag)(name, target.revision)
+    click.echo(f"Created {kind} {TBRN(target.dataset, revision=name)} at {target.revision or 'main'}")

@@ -6,7 +6,7 @@ import warnings
 from typing import Any
 
 from ..api import DEFAULT_BRANCH
-from ..api.records import BranchInfo, CommitInfo, DataEntry, DatasetInfo, DraftInfo
+from ..api.records import BranchInfo, CommitInfo, DataEntry, DatasetInfo, DraftInfo, TagInfo
 from ..api.wire import MAX_ITEMS
 from ..dataset import Notes, RemoteData
 from ..errors import StatusError
@@ -137,7 +137,7 @@ class DatasetClient:
         return self.draft_number
 
     def checkout(self, revision: str | None = None, draft_number: int | None = None) -> None:
-        """Move to a revision (branch name or commit id) or to a draft."""
+        """Move to a revision (a branch, a tag or a commit id) or to a draft."""
         if revision is not None and draft_number is not None:
             raise StatusError("checkout takes a revision or a draft_number, not both")
         if draft_number is not None:
@@ -198,6 +198,26 @@ class DatasetClient:
     def list_branches(self) -> list[BranchInfo]:
         """Branches and their heads."""
         return self._api.list_branches(self.name)
+
+    def delete_branch(self, name: str) -> None:
+        """Delete a branch (not the default one, and none with an open draft); its commits stay."""
+        self._api.delete_branch(self.name, name)
+
+    def create_tag(self, name: str, revision: str | None = None) -> None:
+        """Tag a revision (default: the current commit) with a name that never moves."""
+        self._api.create_tag(self.name, name, revision or self.commit_id)
+
+    def get_tag(self, name: str) -> TagInfo:
+        """A tag and its commit id."""
+        return self._api.get_tag(self.name, name)
+
+    def list_tags(self) -> list[TagInfo]:
+        """Every tag, by name."""
+        return self._api.list_tags(self.name)
+
+    def delete_tag(self, name: str) -> None:
+        """Delete a tag; its commit stays."""
+        self._api.delete_tag(self.name, name)
 
     # -- content --------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from ..storage.paths import join_key
 from .listings import OpenListings
 from .objects import Area
 from .secrets import SecretBox
-from .store import Store, branches, commits, datasets, drafts, storage_configs, users
+from .store import Store, branches, commits, datasets, drafts, storage_configs, tags, users
 from .team_policy import TeamPolicy
 
 log = logging.getLogger("tensorbay_core.service")
@@ -138,13 +138,19 @@ class ServiceBase:
         return row
 
     def _resolve_commit(self, conn: Connection, ds: Row[Any], revision: str | None) -> str | None:
-        """A commit id from a branch name or commit id (default: the default branch head)."""
+        """A commit id from a branch name, a tag or (a prefix of) a commit id (default: the
+        default branch head). Branch and tag names never clash: each refuses the other's."""
         revision = revision or DEFAULT_BRANCH
         head = conn.execute(
             select(branches.c.commit_id).where(branches.c.dataset_id == ds.id, branches.c.name == revision)
         ).first()
         if head is not None:
             return head.commit_id
+        tagged = conn.execute(
+            select(tags.c.commit_id).where(tags.c.dataset_id == ds.id, tags.c.name == revision)
+        ).scalar()
+        if tagged is not None:
+            return str(tagged)
         found = conn.execute(
             select(commits.c.id).where(commits.c.dataset_id == ds.id, commits.c.id.startswith(revision))
         ).all()

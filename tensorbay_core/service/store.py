@@ -181,6 +181,15 @@ branches = Table(
     Column("commit_id", String(32), nullable=True),
 )
 
+tags = Table(
+    "tags",
+    metadata,
+    Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(256), primary_key=True),
+    Column("commit_id", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
 drafts = Table(
     "drafts",
     metadata,

@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import AlreadyExists, Conflict, InvalidArgument, StatusError
+from ..errors import AlreadyExists, Conflict, InvalidArgument, NotFound, StatusError
 from ..names import check_name
 from .base import DEFAULT_BRANCH
 from .garbage import GarbageOps
 from .store import branches, commits, datasets, drafts, entries, inserted_id, now, segments, trees
+from .tags import TagOps
 
 DRAFT_STATUSES = ("OPEN", "CLOSED", "COMMITTED")
 
@@ -44,7 +45,7 @@ def _commit_json(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-class VersionOps(GarbageOps):
+class VersionOps(TagOps, GarbageOps):
     """Drafts, commits and branches of a dataset.
 
     Every state change is one conditional statement the database decides, so it stays
@@ -298,11 +299,33 @@ class VersionOps(GarbageOps):
             commit_id = self._resolve_commit(conn, ds, version)
             if commit_id is None:
                 raise InvalidArgument("a branch needs a commit to start from; commit a draft first")
+            if self._is_tag(conn, ds, name):
+                raise AlreadyExists(f"{name!r} is a tag of dataset {dataset!r}; a branch needs another name")
             try:
                 conn.execute(branches.insert().values(dataset_id=ds.id, name=name, commit_id=commit_id))
             except IntegrityError:
                 raise AlreadyExists(f"branch {name!r} already exists") from None
             return {"name": name, "commitId": commit_id}
+
+    def delete_branch(self, user: int, dataset: str, name: str) -> None:
+        """Remove a branch that is not the default one and has no open draft; its commits
+        stay (tags, other branches and commit ids still reach them)."""
+        if name == DEFAULT_BRANCH:
+            raise InvalidArgument(f"the default branch {DEFAULT_BRANCH!r} cannot be deleted")
+        with self.store.begin() as conn:
+            ds = self._dataset(conn, user, dataset)
+            query = select(branches).where(branches.c.dataset_id == ds.id, branches.c.name == name)
+            if conn.execute(query.with_for_update()).first() is None:  # a draft opening waits
+                raise NotFound(f"branch {name!r} of dataset {dataset!r} does not exist")
+            open_drafts = conn.execute(
+                select(drafts.c.number).where(
+                    drafts.c.dataset_id == ds.id, drafts.c.branch == name, drafts.c.status == "OPEN"
+                )
+            ).scalars()
+            numbers = ", ".join(f"#{n}" for n in open_drafts)
+            if numbers:
+                raise Conflict(f"branch {name!r} has open draft(s) {numbers}; commit or close them first")
+            conn.execute(delete(branches).where(branches.c.dataset_id == ds.id, branches.c.name == name))
 
     def list_branches(self, user: int, dataset: str) -> list[dict[str, Any]]:
         """Every branch and its head."""
