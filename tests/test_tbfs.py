@@ -186,3 +186,18 @@ def test_a_version_exports_as_one_index(pets: str, gas_options: dict[str, str], 
     assert sorted((r["path"], r["size"], r["checksum"], json.loads(r["label"])) for r in table) == expected
     with pytest.raises(InvalidArgument, match="jsonl or"):
         export_index("tb://Pets", str(tmp_path / "i.csv"), storage_options=gas_options)
+
+
+def test_a_gas_auth_profile_names_the_server(
+    gas_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = gas_server.new_user(tmp_path.name)
+    GAS(key, url=gas_server.url).create_dataset("FromProfile")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    # as TensorBay's `gas auth` writes it: the key and the url on continuation lines
+    (tmp_path / ".gasconfig").write_text(f"[profiles]\ndefault = \n\t{key}\n\t{gas_server.url}\n")
+    assert TensorBayFileSystem(skip_instance_cache=True).ls("tb://", detail=False) == ["FromProfile"]
+    named = TensorBayFileSystem(skip_instance_cache=True, profile="default")
+    assert named.ls("tb://", detail=False) == ["FromProfile"]
+    with pytest.raises(InvalidArgument, match="no gas auth profile named 'other'"):
+        TensorBayFileSystem(skip_instance_cache=True, profile="other").ls("tb://")
