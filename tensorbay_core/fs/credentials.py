@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import configparser
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..client import GAS
 from ..errors import InvalidArgument
@@ -21,7 +21,7 @@ PROFILE_FILE = "~/.gasconfig"
 class Credentials:
     """What a filesystem connects with; holds no connection, so it crosses forks and pickles."""
 
-    access_key: str | None = None
+    access_key: str | None = field(default=None, repr=False)
     url: str | None = None
     home: str | None = None
     profile: str | None = None

@@ -19,11 +19,7 @@ DEFAULT_SEGMENT = "."
 
 def strip_protocol(path: str) -> str:
     """``tb://Pets/train/`` -> ``Pets/train``: the form every name of this filesystem has."""
-    for prefix in (f"{PROTOCOL}://", f"{PROTOCOL}::"):
-        if path.startswith(prefix):
-            path = path[len(prefix) :]
-            break
-    return path.strip("/")
+    return path.removeprefix(f"{PROTOCOL}://").strip("/")
 
 
 def segment_part(segment: str) -> str:
