@@ -129,6 +129,7 @@ def test_a_path_names_a_version(gas: GAS, pets: str, fs: TensorBayFileSystem, tm
     assert fs.cat_file("tb://Pets@old/train/table.csv") == CSV
     assert fs.cat_file(f"tb://Pets@{pets[:12]}/train/table.csv") == CSV
     assert fs.cat_file("tb://Pets/train/table.csv") == CSV  # resolved once per instance ...
+    assert fs.pin("Pets/train") == f"Pets@{client.commit_id}/train"  # (pinning looks now)
     fs.invalidate_cache()
     assert fs.cat_file("tb://Pets/train/table.csv") == b"changed bytes"  # ... until asked again
     assert fs.pin("Pets@old/train") == f"Pets@{pets}/train"

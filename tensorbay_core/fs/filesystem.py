@@ -90,19 +90,22 @@ class TensorBayFileSystem(AbstractFileSystem):
 
     def _dataset(self, where: Location) -> DatasetClient:
         """The client of a dataset at the location's version (resolved once, then cached)."""
-        gas = self._gas()
-        key = where.head
         with self._lock:
-            client = self._clients.get(key)
+            client = self._clients.get(where.head)
         if client is None:
-            assert where.dataset is not None
-            client = gas.get_dataset(where.dataset)
-            if where.version is not None and where.version.startswith("#"):
-                client.checkout(draft_number=int(where.version[1:]))
-            elif where.version is not None:
-                client.checkout(where.version)
+            client = self._resolve(where)
             with self._lock:
-                self._clients[key] = client
+                self._clients[where.head] = client
+        return client
+
+    def _resolve(self, where: Location) -> DatasetClient:
+        """A new client of a dataset at the location's version, looked up now."""
+        assert where.dataset is not None
+        client = self._gas().get_dataset(where.dataset)
+        if where.version is not None and where.version.startswith("#"):
+            client.checkout(draft_number=int(where.version[1:]))
+        elif where.version is not None:
+            client.checkout(where.version)
         return client
 
     def _segment(self, where: Location) -> SegmentClient:
@@ -129,13 +132,16 @@ class TensorBayFileSystem(AbstractFileSystem):
         return self._files_at(Location.parse(self._strip_protocol(path)))
 
     def pin(self, path: str) -> str:
-        """The path with its version resolved to a commit id (a draft stays a draft): what
-        every worker of a loader reads, whatever happens to the branch meanwhile."""
+        """The path with its version resolved now to a commit id (a draft stays a draft):
+        what every worker of a loader reads, whatever happens to the branch meanwhile."""
         name = self._strip_protocol(path)
         where = Location.parse(name)
         if where.dataset is None:
             raise IsADirectoryError("pin needs a dataset: tb://<dataset>[@<revision>]/...")
-        client = self._dataset(where)
+        try:
+            client = self._resolve(where)
+        except NotFound as exc:
+            raise FileNotFoundError(f"{where.head}: {exc}") from None
         if client.draft_number is not None or client.commit_id is None:
             return str(name)
         return f"{where.dataset}@{client.commit_id}{name[len(where.head) :]}"
