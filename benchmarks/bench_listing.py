@@ -1,23 +1,26 @@
 """Listing a local tree: LocalProvider.iter_objects against os.scandir and fsspec, in one run.
 
 Creates N files in 100 folders under a temporary directory, then lists the tree fully
-with each method and reports the best of a few timed rounds, the ratios, and each
-method's peak traced memory (tracemalloc, in separate rounds so tracing does not skew
-the times). Every method stats every file, as the provider does for sizes.
+with each method in interleaved rounds (see ``interleave.py``) and reports each method's
+median time with its spread, the per-round ratios to ours, and each method's peak traced
+memory (tracemalloc, in separate runs so tracing does not skew the times). Every method
+stats every file, as the provider does for sizes.
 
-    python benchmarks/bench_listing.py [--files 100000] [--dirs 100] [--rounds 3]
+    python benchmarks/bench_listing.py [--files 100000] [--dirs 100] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 
 from fsspec.implementations.local import LocalFileSystem
+from interleave import interleaved, ratios, spread, timed
 
 from tensorbay_core.storage import create_provider
 
@@ -73,15 +76,6 @@ def fsspec_find(root: str) -> Callable[[], tuple[int, int]]:
     return run
 
 
-def best_time(run: Callable[[], tuple[int, int]], rounds: int) -> tuple[float, tuple[int, int]]:
-    times, result = [], (0, 0)
-    for _ in range(rounds):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
 def peak_memory(run: Callable[[], tuple[int, int]]) -> int:
     tracemalloc.start()
     try:
@@ -97,7 +91,7 @@ def main() -> None:
     )
     parser.add_argument("--files", type=int, default=100_000, help="number of files (default 100000)")
     parser.add_argument("--dirs", type=int, default=100, help="number of folders (default 100)")
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per method; the best counts")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved timed rounds (default 5)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-listing-") as root:
@@ -109,24 +103,29 @@ def main() -> None:
             "os.scandir walk": scandir_walk(root),
             "fsspec LocalFileSystem.find": fsspec_find(root),
         }
-        results = {}
-        for name, run in methods.items():
-            seconds, (count, total) = best_time(run, args.rounds)
-            assert count == args.files, f"{name} listed {count} files, not {args.files}"
-            results[name] = (seconds, peak_memory(run), total)
-        sizes = {total for _, _, total in results.values()}
-        assert len(sizes) == 1, f"the methods disagree on the total size: {sizes}"
+        counted: dict[str, tuple[int, int]] = {}
 
-    ours = results["LocalProvider.iter_objects"][0]
-    print(f"{'method':<30} {'best s':>8} {'files/s':>10} {'vs ours':>8} {'peak MiB':>9}")
-    for name, (seconds, peak, _) in results.items():
-        rate = args.files / seconds
-        print(f"{name:<30} {seconds:>8.3f} {rate:>10,.0f} {seconds / ours:>7.2f}x {peak / 2**20:>9.2f}")
-    print(
-        "ratios: iter_objects takes "
-        f"{ours / results['os.scandir walk'][0]:.2f}x the time of a bare os.scandir walk and "
-        f"{ours / results['fsspec LocalFileSystem.find'][0]:.2f}x that of fsspec find"
-    )
+        def side(name: str, run: Callable[[], tuple[int, int]]) -> Callable[[int], float]:
+            def measured(_round: int) -> float:
+                return timed(lambda: counted.__setitem__(name, run()))
+
+            return measured
+
+        samples = interleaved({name: side(name, run) for name, run in methods.items()}, args.rounds)
+        for name, (count, _) in counted.items():
+            assert count == args.files, f"{name} listed {count} files, not {args.files}"
+        assert len({total for _, total in counted.values()}) == 1, f"the methods disagree: {counted}"
+        peaks = {name: peak_memory(run) for name, run in methods.items()}
+
+    ours = samples["LocalProvider.iter_objects"]
+    print(f"{args.files:,} files, {args.rounds} interleaved rounds; seconds: median [min-max]")
+    print(f"{'method':<30} {'seconds':>24} {'files/s':>10} {'ours / it':>24} {'peak MiB':>9}")
+    for name, times in samples.items():
+        rate = args.files / statistics.median(times)
+        print(
+            f"{name:<30} {spread(times):>24} {rate:>10,.0f} {spread(ratios(ours, times)):>24}"
+            f" {peaks[name] / 2**20:>9.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -41,3 +45,47 @@ def endpoint(mode: str, request: pytest.FixtureRequest) -> str:
     if mode == "embedded":
         return ""
     return str(request.getfixturevalue("gas_server").storage_url)
+
+
+@dataclass
+class GasCli:
+    """The real ``gas`` command in a subprocess, with its own HOME (so its own ~/.gasconfig)
+    and TENSORBAY_HOME; ``sdk`` is a GAS on the same namespace, to set up and check state."""
+
+    home: Path
+    env: dict[str, str]
+    sdk: GAS
+    url: str = ""
+
+    def __call__(
+        self, *args: str, input: str | None = None, status: int = 0
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``gas ARGS``; fail unless it exits with ``status``."""
+        script = Path(sys.executable).with_name("gas")
+        done = subprocess.run(
+            [str(script), *args], input=input, capture_output=True, text=True, env=self.env, timeout=300
+        )
+        assert done.returncode == status, (
+            f"gas {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
+        return done
+
+    @property
+    def gasconfig(self) -> Path:
+        return self.home / ".gasconfig"
+
+
+@pytest.fixture
+def gas_cli(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> GasCli:
+    """``gas`` on the embedded default, or on the session's ``gas serve`` after
+    ``gas auth KEY --url URL`` (a user named after ``tmp_path``, whose local area it is)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "TENSORBAY_HOME": str(tmp_path / "tensorbay")}
+    if mode == "embedded":
+        return GasCli(home, env, GAS("Accesskey-embedded", home=env["TENSORBAY_HOME"]))
+    server = request.getfixturevalue("gas_server")
+    key = server.new_user(tmp_path.name)
+    cli = GasCli(home, env, GAS(key, url=server.url), server.url)
+    cli("auth", key, "--url", server.url)
+    return cli

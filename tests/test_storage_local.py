@@ -433,3 +433,25 @@ def test_writes_and_deletes_never_follow_a_folder_swapped_for_a_link(root: Path,
         swapper.join()
     assert sorted(p.name for p in outside.iterdir()) == ["victim"]
     assert (outside / "victim").read_bytes() == b"not ours"
+
+
+def test_a_root_made_again_is_written_into_and_one_swapped_for_a_link_is_refused(
+    root: Path, tmp_path: Path
+) -> None:
+    """The provider keeps the root open between writes; a root removed and made again must
+    get the next write (not the unlinked folder, where it would vanish), and a root replaced
+    by a link must get none."""
+    provider = local(root)
+    put_bytes(provider, "a", b"first")
+    shutil.rmtree(root)
+    root.mkdir()
+    put_bytes(provider, "b", b"second")
+    assert (root / "b").read_bytes() == b"second"
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(root)
+    root.symlink_to(elsewhere)
+    with pytest.raises(TensorBayError):
+        put_bytes(provider, "c", b"third")
+    assert list(elsewhere.iterdir()) == []

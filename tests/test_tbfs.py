@@ -18,6 +18,7 @@ from tensorbay_core import GAS
 from tensorbay_core.dataset import Data, Dataset
 from tensorbay_core.errors import InvalidArgument
 from tensorbay_core.fs import TensorBayFileSystem, export_index
+from tests.conftest import GasCli
 from tests.sdk_data import publish
 
 CSV = b"name,count\ncat,3\ndog,5\n"
@@ -189,16 +190,12 @@ def test_a_version_exports_as_one_index(pets: str, gas_options: dict[str, str], 
         export_index("tb://Pets", str(tmp_path / "i.csv"), storage_options=gas_options)
 
 
-def test_a_gas_auth_profile_names_the_server(
-    gas_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    key = gas_server.new_user(tmp_path.name)
-    GAS(key, url=gas_server.url).create_dataset("FromProfile")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    # as TensorBay's `gas auth` writes it: the key and the url on continuation lines
-    (tmp_path / ".gasconfig").write_text(f"[profiles]\ndefault = \n\t{key}\n\t{gas_server.url}\n")
+def test_tb_reads_where_gas_auth_points(gas_cli: GasCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No storage_options: the CLI's default profile (set by the real `gas auth` on a server)
+    or, with none saved, the embedded default."""
+    gas_cli("dataset", "tb:FromProfile")
+    monkeypatch.setenv("HOME", str(gas_cli.home))
+    monkeypatch.setenv("TENSORBAY_HOME", gas_cli.env["TENSORBAY_HOME"])
     assert TensorBayFileSystem(skip_instance_cache=True).ls("tb://", detail=False) == ["FromProfile"]
-    named = TensorBayFileSystem(skip_instance_cache=True, profile="default")
-    assert named.ls("tb://", detail=False) == ["FromProfile"]
     with pytest.raises(InvalidArgument, match="no gas auth profile named 'other'"):
         TensorBayFileSystem(skip_instance_cache=True, profile="other").ls("tb://")

@@ -147,6 +147,15 @@ class UploadedItem(FileItem):
     timestamp: NotRequired[float | None]
 
 
+class LocalFileItem(FileItem):
+    """A local file to upload and record in one step (embedded mode, where the service can
+    read the file itself): where it is, and what to record with it."""
+
+    localPath: str
+    label: NotRequired[Json]
+    timestamp: NotRequired[float | None]
+
+
 ItemStatus = Literal["skipped", "referenced", "reused", "copied", "stored", "upload", "uploaded", "failed"]
 
 

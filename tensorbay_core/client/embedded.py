@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from ..api.records import UploadPlace
+from ..api.records import ItemResult, LocalFileItem
 from ..service import Service
 from .transport import Transport
 
@@ -17,8 +17,12 @@ class EmbeddedTransport(Transport):
         self.user = user
         self.api = service.as_user(user)
 
-    def put_objects(self, dataset: str, sends: list[tuple[UploadPlace, str]]) -> list[str | None]:
-        return self.service.store_objects(self.user, dataset, [(u["key"], path) for u, path in sends])
+    def upload_files(
+        self, dataset: str, draft: int, files: list[LocalFileItem], segment: str, skip_uploaded: bool
+    ) -> list[ItemResult]:
+        items = [dict(f) for f in files]
+        found = self.service.upload_local_files(self.user, dataset, draft, items, segment, skip_uploaded)
+        return found["results"]  # type: ignore[no-any-return]
 
     def open_data(self, dataset: str, path: str, segment: str = "", version: str | None = None) -> IO[bytes]:
         return self.service.open_data(self.user, dataset, path, segment, version)

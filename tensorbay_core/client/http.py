@@ -26,7 +26,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from ..api import GasApi, Operation, operations
-from ..api.records import DataUrl, UploadPlace
+from ..api.records import DataUrl, FileItem, ItemResult, LocalFileItem, UploadedItem, UploadPlace
 from ..api.wire import API_PREFIX, IDEMPOTENCY_HEADER, QUERY_METHODS, REQUEST_ID_HEADER, TOKEN_HEADER
 from ..errors import (
     AuthenticationError,
@@ -129,8 +129,6 @@ def _skip(response: requests.Response, count: int) -> None:
 
 class HTTPTransport(Transport):
     """Calls a ``gas serve`` at ``url`` as the user an access key names."""
-
-    signs_uploads = True
 
     def __init__(
         self,
@@ -239,15 +237,43 @@ class HTTPTransport(Transport):
         self._raise_for(response)
         return response.json() if response.content else None
 
-    def put_objects(self, dataset: str, sends: list[tuple[UploadPlace, str]]) -> list[str | None]:
-        errors: list[str | None] = []
-        for upload, local_path in sends:
-            try:
-                self.put_object(dataset, upload, local_path)
-                errors.append(None)
-            except (TensorBayError, OSError) as exc:
-                errors.append(str(exc))
-        return errors
+    def upload_files(
+        self, dataset: str, draft: int, files: list[LocalFileItem], segment: str, skip_uploaded: bool
+    ) -> list[ItemResult]:
+        """Ask the server for a place per file (with a signed PUT URL), send each file's bytes
+        there, then have the server verify and record what arrived."""
+        by_path = {f["remotePath"]: f for f in files}
+        asked: list[FileItem] = [
+            {"remotePath": f["remotePath"], "checksum": f["checksum"], "size": f["size"]} for f in files
+        ]
+        plan = self.api.prepare_uploads(dataset, draft, asked, segment, skip_uploaded, True)["uploads"]
+        results: list[ItemResult] = []
+        confirm: list[UploadedItem] = []
+        for upload in plan:
+            if upload["status"] in ("failed", "skipped"):
+                results.append(upload)
+                continue
+            file = by_path[upload["remotePath"]]
+            if upload["status"] == "upload":
+                try:
+                    self.put_object(dataset, upload, file["localPath"])
+                except (TensorBayError, OSError) as exc:
+                    results.append({"remotePath": file["remotePath"], "status": "failed", "error": str(exc)})
+                    continue
+            recorded: UploadedItem = {
+                "remotePath": file["remotePath"],
+                "key": upload["key"],
+                "checksum": file["checksum"],
+                "size": file["size"],
+            }
+            if "label" in file:
+                recorded["label"] = file["label"]
+            if "timestamp" in file:
+                recorded["timestamp"] = file["timestamp"]
+            confirm.append(recorded)
+        if confirm:
+            results.extend(self.api.confirm_uploads(dataset, draft, confirm, segment)["results"])
+        return results
 
     def put_object(self, dataset: str, upload: UploadPlace, local_path: str) -> None:
         """Send one local file to the signed URL of its upload place."""

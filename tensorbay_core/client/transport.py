@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from typing import IO
 
 from ..api import GasApi
-from ..api.records import UploadPlace
+from ..api.records import ItemResult, LocalFileItem
 
 
 class Transport(ABC):
@@ -19,13 +19,16 @@ class Transport(ABC):
 
     #: The operations, as this transport calls them.
     api: GasApi
-    #: Whether prepare_uploads should return signed PUT URLs for the bytes.
-    signs_uploads: bool = False
 
     @abstractmethod
-    def put_objects(self, dataset: str, sends: list[tuple[UploadPlace, str]]) -> list[str | None]:
-        """Send local files' bytes where ``prepare_uploads`` said: per ``(upload, local_path)``,
-        an error message or None."""
+    def upload_files(
+        self, dataset: str, draft: int, files: list[LocalFileItem], segment: str, skip_uploaded: bool
+    ) -> list[ItemResult]:
+        """Upload a batch of local files into a draft and record them: what became of each.
+
+        How the bytes travel is the transport's: through signed URLs between
+        ``prepare_uploads`` and ``confirm_uploads`` over HTTP, or written by the service
+        itself in one call when it runs in this process."""
 
     @abstractmethod
     def open_data(self, dataset: str, path: str, segment: str = "", version: str | None = None) -> IO[bytes]:

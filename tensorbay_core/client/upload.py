@@ -19,7 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..api.records import FileItem, ImportItem, ItemResult, UploadedItem
+from ..api.records import ImportItem, ItemResult, LocalFileItem
 from ..dataset import AuthData, Data, Dataset
 from ..dataset.data import AnyData
 from ..errors import InvalidArgument, NotFound, StatusError, TensorBayError, UploadError
@@ -269,45 +269,18 @@ class UploadWorkflow:
         )["results"]
 
     def _upload(self, batch: Batch) -> list[ItemResult]:
-        api, dataset, draft = self.transport.api, self.client.name, self._draft()
-        by_path = {d.path: d for d in batch.items}
-        files: list[FileItem] = [
-            {"remotePath": d.path, "checksum": d.get_checksum(), "size": d.size} for d in batch.items
+        files: list[LocalFileItem] = [
+            {
+                "remotePath": d.path,
+                "localPath": d.local_path,
+                "checksum": d.get_checksum(),
+                "size": d.size,
+                "label": d.label.dumps(),
+                "timestamp": d.timestamp,
+            }
+            for d in batch.items
         ]
-        plan = api.prepare_uploads(
-            dataset, draft, files, batch.segment, self.skip, self.transport.signs_uploads
-        )["uploads"]
-        sends = [(u, by_path[u["remotePath"]].local_path) for u in plan if u["status"] == "upload"]
-        errors = dict(
-            zip(
-                (u["remotePath"] for u, _ in sends),
-                self.transport.put_objects(dataset, sends),
-                strict=True,
-            )
-        )
-        results: list[ItemResult] = []
-        confirm: list[UploadedItem] = []
-        for upload in plan:
-            path = upload["remotePath"]
-            if upload["status"] in ("failed", "skipped"):
-                results.append(upload)
-            elif errors.get(path):
-                results.append({"remotePath": path, "status": "failed", "error": str(errors[path])})
-            else:
-                data = by_path[path]
-                confirm.append(
-                    {
-                        "remotePath": path,
-                        "key": upload["key"],
-                        "checksum": data.get_checksum(),
-                        "size": data.size,
-                        "label": data.label.dumps(),
-                        "timestamp": data.timestamp,
-                    }
-                )
-        if confirm:
-            results.extend(api.confirm_uploads(dataset, draft, confirm, batch.segment)["results"])
-        return results
+        return self.transport.upload_files(self.client.name, self._draft(), files, batch.segment, self.skip)
 
     # -- the end ------------------------------------------------------------------------------
 

@@ -3,18 +3,12 @@ else the embedded service (this machine's ``$TENSORBAY_HOME``, no server)."""
 
 from __future__ import annotations
 
-import configparser
-import os
 from dataclasses import dataclass, field
 
+from ..cli.profiles import DEFAULT_PROFILE, load_profile
+from ..cli.session import EMBEDDED_KEY
 from ..client import GAS
 from ..errors import InvalidArgument
-
-#: The access key embedded mode is opened with: it names no account, any key would do.
-EMBEDDED_KEY = "Accesskey-embedded"
-#: Where ``gas auth`` keeps profiles, in TensorBay's format: ``[profiles]`` with
-#: ``name = \n<access key>\n<url>`` (the url line is absent for TensorBay's own cloud).
-PROFILE_FILE = "~/.gasconfig"
 
 
 @dataclass(frozen=True)
@@ -27,31 +21,17 @@ class Credentials:
     profile: str | None = None
 
     def connect(self) -> GAS:
-        """A new GAS for this process (each worker process calls it for its own)."""
+        """A new GAS for this process (each worker process calls it for its own). The
+        profile is the CLI's: ``gas auth`` once, and ``tb://`` reads the same server."""
         if self.access_key or self.url:
             return GAS(self.access_key or EMBEDDED_KEY, self.url or "", home=self.home)
-        found = read_profile(self.profile or "default", required=self.profile is not None)
+        found = load_profile(self.profile or DEFAULT_PROFILE)
         if found is not None:
-            return GAS(found[0], found[1], home=self.home)
-        return GAS(EMBEDDED_KEY, home=self.home)
-
-
-def read_profile(name: str, *, required: bool) -> tuple[str, str] | None:
-    """``(access key, url)`` of a ``gas auth`` profile; None when there is none and none was
-    asked for by name."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(os.path.expanduser(PROFILE_FILE), encoding="utf-8")
-    value = parser.get("profiles", name, fallback=None)
-    if value is None:
-        if required:
+            return GAS(found.access_key or EMBEDDED_KEY, found.url, home=self.home)
+        if self.profile is not None:
             raise InvalidArgument(
-                f"no gas auth profile named {name!r} in {PROFILE_FILE}; run `gas auth` or pass "
+                f"no gas auth profile named {self.profile!r} in ~/.gasconfig: run "
+                f"`gas -p {self.profile} auth ACCESSKEY --url URL`, or pass "
                 "storage_options={'access_key': ..., 'url': ...}"
             )
-        return None
-    lines = [line.strip() for line in value.strip().splitlines() if line.strip()]
-    if not lines:
-        raise InvalidArgument(
-            f"gas auth profile {name!r} in {PROFILE_FILE} has no access key; run `gas auth`"
-        )
-    return lines[0], lines[1] if len(lines) > 1 else ""
+        return GAS(EMBEDDED_KEY, home=self.home)

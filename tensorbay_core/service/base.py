@@ -14,7 +14,7 @@ from ..names import Version
 from ..storage import StorageProvider, create_provider
 from ..storage.paths import join_key
 from .listings import OpenListings
-from .objects import Area, WrittenHere
+from .objects import Area
 from .secrets import SecretBox
 from .store import Store, branches, commits, datasets, drafts, storage_configs, users
 from .team_policy import TeamPolicy
@@ -32,10 +32,9 @@ class ServiceBase:
         self.store = store
         self.box = box
         self.default_storage = default_storage
-        self._providers: dict[int, StorageProvider] = {}
+        self._providers: dict[int, tuple[tuple[str, ...], StorageProvider]] = {}
         self._providers_lock = threading.Lock()
         self.listings = OpenListings()
-        self.written_here = WrittenHere()
 
     # -- configs and providers ------------------------------------------------------------
 
@@ -52,16 +51,24 @@ class ServiceBase:
         return row
 
     def _provider_of_row(self, conn: Connection, row: Row[Any]) -> StorageProvider:
+        """The provider of a config row, built once per config as it is now.
+
+        Cached by row id together with what the row holds: another process sharing the
+        store may have deleted the config and created another under the same id (SQLite
+        reuses the highest row id), and its data must never go to the old one's storage.
+        The sealed values are sealed with a fresh nonce each time, so they tell apart two
+        configs even where every other column is alike.
+        """
+        made_of = (row.type, row.name, row.file_path, row.sealed_values)
         with self._providers_lock:
-            provider = self._providers.get(row.id)
-            if provider is None:
-                provider = create_provider(
-                    row.type, row.name, row.file_path, self.box.open(row.sealed_values)
-                )
-                if self.team is not None:
-                    # Every build: a directory may be a symlink by now, or its root gone.
-                    provider.check_for_team(self.team.context(self._user_name(conn, row.owner_id)))
-                self._providers[row.id] = provider
+            cached = self._providers.get(row.id)
+            if cached is not None and cached[0] == made_of:
+                return cached[1]
+            provider = create_provider(row.type, row.name, row.file_path, self.box.open(row.sealed_values))
+            if self.team is not None:
+                # Every build: a directory may be a symlink by now, or its root gone.
+                provider.check_for_team(self.team.context(self._user_name(conn, row.owner_id)))
+            self._providers[row.id] = (made_of, provider)
             return provider
 
     @staticmethod

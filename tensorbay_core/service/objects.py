@@ -26,8 +26,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -191,30 +189,6 @@ class Claims:
                 raise TensorBayError(f"no free place for {len(pending)} object(s) under {self.area.home!r}")
             fallback = True
         return placed
-
-
-class WrittenHere:
-    """What this process wrote to claimed places and hashed on the way: ``{object id: (SHA-1,
-    etag)}``, bounded. ``confirm_uploads`` trusts an entry only while the object still has
-    that etag; without one (another process wrote it, or this one restarted) it re-reads the
-    bytes. It spares a database write per batch; nothing depends on it being there."""
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self._seen: OrderedDict[int, tuple[str, str]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._limit = limit
-
-    def add(self, object_id: int, sha1: str, etag: str) -> None:
-        with self._lock:
-            self._seen[object_id] = (sha1, etag)
-            while len(self._seen) > self._limit:
-                self._seen.popitem(last=False)
-
-    def sha1(self, object_id: int, etag: str) -> str | None:
-        """The SHA-1 written to the object, if this process wrote it and it still has ``etag``."""
-        with self._lock:
-            found = self._seen.get(object_id)
-        return found[0] if found is not None and found[1] == etag else None
 
 
 def release(conn: Connection, ids: list[int]) -> None:

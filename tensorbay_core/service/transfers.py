@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -38,6 +39,7 @@ from .objects import (
 from .store import entries, now, objects
 
 MAX_BATCH = 1000
+_SHA1 = re.compile("[0-9a-f]{40}")
 #: How long a signed PUT URL for an upload lives; its claim lapses a little later.
 UPLOAD_URL_SECONDS = 3600
 UPLOAD_CLAIM_SECONDS = UPLOAD_URL_SECONDS + 600
@@ -69,7 +71,7 @@ def _timestamp(value: Any) -> float | None:
 
 
 def _sha1(value: Any) -> str:
-    if not (isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)):
+    if not (isinstance(value, str) and _SHA1.fullmatch(value)):
         raise InvalidArgument(f"checksum must be a lowercase SHA-1 hex digest, not {value!r}")
     return value
 
@@ -94,6 +96,19 @@ class Item:
     label: str
     timestamp: float | None
     raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A local file of an upload batch: the object that will hold its bytes, either a live
+    one that already does (``live``) or a claimed empty place (``object_id`` at ``key``)."""
+
+    item: Item
+    sha1: str
+    size: int
+    key: str
+    object_id: int
+    live: Row[Any] | None
 
 
 def _items(batch: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> list[Item]:
@@ -371,6 +386,35 @@ class TransferOps(EntryOps):
         signed PUT URL for it and the headers the PUT must send (the provider's
         ``signed_put_headers``). Nothing is recorded until ``confirm_uploads``.
         """
+        claim_seconds = UPLOAD_CLAIM_SECONDS if sign else CLAIM_SECONDS
+        area, results, plans, _ = self._plan_uploads(
+            user, dataset, draft_number, files, segment, skip_uploaded, claim_seconds
+        )
+        for plan in plans:
+            path = plan.item.path
+            if plan.live is not None:
+                results[path] = {"remotePath": path, "key": plan.key, "status": "stored"}
+                continue
+            upload: dict[str, Any] = {"remotePath": path, "key": plan.key, "status": "upload"}
+            if sign:
+                upload["url"] = area.provider.sign_url(plan.key, "PUT", UPLOAD_URL_SECONDS)
+                upload["headers"] = dict(area.provider.signed_put_headers)
+            results[path] = upload
+        return {"uploads": list(results.values())}
+
+    def _plan_uploads(
+        self,
+        user: int,
+        dataset: str,
+        draft_number: int,
+        files: list[dict[str, Any]],
+        segment: str,
+        skip_uploaded: bool,
+        claim_seconds: float,
+    ) -> tuple[Area, dict[str, dict[str, Any]], list[Planned], dict[str, Row[Any]]]:
+        """The batch's files checked, with for each the live object already holding its bytes
+        or a claimed empty place; failed and skipped files are in the results. Also the
+        draft's entries at the batch's paths as they were."""
         _check_batch(files)
         area = self._target(user, dataset, draft_number, segment)
         results: dict[str, dict[str, Any]] = {}
@@ -387,27 +431,70 @@ class TransferOps(EntryOps):
         with self.store.read() as conn:
             live = claims.live_by_content(conn, (upload_content(sha1) for _, sha1, _ in checked))
         needed: dict[str, Wanted] = {}
+        kept = []
         for item, sha1, size in checked:
             prior = old.get(item.path)
             stored = live.get(upload_content(sha1))
             if skip_uploaded and prior is not None and (prior.checksum, prior.size) == (sha1, size):
                 results[item.path] = {"remotePath": item.path, "status": "skipped"}
-            elif stored is not None and stored.size == size:
-                results[item.path] = {"remotePath": item.path, "key": stored.storage_key, "status": "stored"}
-            else:
-                needed.setdefault(sha1, Wanted(area.upload_key(sha1), upload_content(sha1)))
-        claim_seconds = UPLOAD_CLAIM_SECONDS if sign else CLAIM_SECONDS
-        placed = claims.place_all(list(needed.values()), now() + claim_seconds)
-        for item, sha1, _ in checked:
-            if results.get(item.path):
                 continue
-            key = placed[area.upload_key(sha1)][0]
-            upload: dict[str, Any] = {"remotePath": item.path, "key": key, "status": "upload"}
-            if sign:
-                upload["url"] = area.provider.sign_url(key, "PUT", UPLOAD_URL_SECONDS)
-                upload["headers"] = dict(area.provider.signed_put_headers)
-            results[item.path] = upload
-        return {"uploads": list(results.values())}
+            if stored is None or stored.size != size:
+                stored = None
+                needed.setdefault(sha1, Wanted(area.upload_key(sha1), upload_content(sha1)))
+            kept.append((item, sha1, size, stored))
+        placed = claims.place_all(list(needed.values()), now() + claim_seconds)
+        plans = []
+        for item, sha1, size, stored in kept:
+            key, object_id = (
+                (stored.storage_key, stored.id) if stored is not None else placed[area.upload_key(sha1)]
+            )
+            plans.append(Planned(item, sha1, size, key, object_id, stored))
+            results[item.path] = {}
+        return area, results, plans, old
+
+    def upload_local_files(
+        self,
+        user: int,
+        dataset: str,
+        draft_number: int,
+        files: list[dict[str, Any]],
+        segment: str = "",
+        skip_uploaded: bool = False,
+    ) -> dict[str, Any]:
+        """Embedded mode's upload of a batch of local files, in one call: planned as by
+        ``prepare_uploads``, each new object written to its claimed place while its bytes
+        are hashed, then the batch recorded as by ``confirm_uploads``.
+
+        Each file is a ``prepare_uploads`` file plus ``localPath``, ``label`` and
+        ``timestamp``. What is recorded is the SHA-1 and stat of what this call wrote, so
+        nothing is looked up or read twice; a file whose bytes changed since the client
+        hashed them fails (its place is given up) instead.
+        """
+        area, results, plans, old = self._plan_uploads(
+            user, dataset, draft_number, files, segment, skip_uploaded, CLAIM_SECONDS
+        )
+        fresh: dict[int, tuple[ObjectInfo, str | None]] = {}
+        broken: dict[int, str] = {}
+        rows: list[dict[str, Any]] = []
+        for plan in plans:
+            path = plan.item.path
+            if plan.live is None and plan.object_id not in fresh and plan.object_id not in broken:
+                try:
+                    stored = self._write_claimed(area, plan, str(plan.item.raw.get("localPath", "")))
+                    fresh[plan.object_id] = (stored, plan.sha1)
+                except TensorBayError as exc:
+                    broken[plan.object_id] = exc.message
+                except OSError as exc:
+                    broken[plan.object_id] = f"{plan.item.raw.get('localPath')}: {exc.strerror or exc}"
+            if plan.object_id in broken:
+                results[path] = {"remotePath": path, "status": "failed", "error": broken[plan.object_id]}
+                continue
+            held = fresh[plan.object_id][0] if plan.live is None else plan.live
+            rows.append(_entry(plan.item, plan.key, held.size, held.etag, plan.sha1, plan.object_id))
+            results[path] = {"remotePath": path, "status": "uploaded"}
+        before = {path: row.object_id for path, row in old.items()}
+        self._commit_batch(user, dataset, draft_number, segment, rows, fresh, results, before)
+        return {"results": list(results.values())}
 
     def _places(self, user: int, dataset: str, keys: list[str]) -> tuple[Area, dict[str, Row[Any]]]:
         """The dataset's area and, by key, the claims and live objects of this dataset at
@@ -432,46 +519,16 @@ class TransferOps(EntryOps):
             ).scalar()
         return content.removeprefix("sha1:") if content and content.startswith("sha1:") else None
 
-    def store_objects(self, user: int, dataset: str, files: list[tuple[str, str]]) -> list[str | None]:
-        """Write local files to the places ``prepare_uploads`` gave (embedded mode's data
-        path), hashing the bytes as they go; per file, an error message or None.
-
-        The SHA-1 of what was written must be the one the place was claimed for; it is
-        kept with the claim, so ``confirm_uploads`` need not read the bytes again.
-        """
-        keys = []
-        for key, _ in files:
-            try:
-                keys.append(clean_key(key))
-            except InvalidArgument:
-                keys.append("")
-        area, rows = self._places(user, dataset, [k for k in keys if k])
-        written: set[int] = set()
-        errors: list[str | None] = []
-        for key, (_, local_path) in zip(keys, files, strict=True):
-            try:
-                row = rows.get(key)
-                if row is None:
-                    raise PermissionDenied(f"{key!r} is not an upload place of dataset {dataset!r}")
-                if row.state == "writing" and row.id not in written:
-                    self._write_claimed(area, row, local_path)
-                    written.add(row.id)
-                errors.append(None)
-            except TensorBayError as exc:
-                errors.append(exc.message)
-            except OSError as exc:
-                errors.append(f"{local_path}: {exc.strerror or exc}")
-        return errors
-
-    def _write_claimed(self, area: Area, row: Row[Any], local_path: str) -> None:
-        """Write a local file to a claimed place, remembering the SHA-1 of what was written."""
+    def _write_claimed(self, area: Area, plan: Planned, local_path: str) -> ObjectInfo:
+        """Write a local file to its claimed place, hashing it on the way: what was written
+        must be the bytes the place was claimed for, else the place is given up."""
         with open(local_path, "rb") as fp:
             reader = HashingReader(fp)
-            stored = area.provider.put_stream(cast(IO[bytes], reader), row.storage_key)
-        if upload_content(reader.hexdigest()) != row.content:
-            self._abandon(area, row.storage_key, row.id)
+            stored = area.provider.put_stream(cast(IO[bytes], reader), plan.key)
+        if reader.hexdigest() != plan.sha1:
+            self._abandon(area, plan.key, plan.object_id)
             raise InvalidArgument(f"{local_path!r} changed while it was uploaded; upload it again")
-        self.written_here.add(row.id, reader.hexdigest(), stored.etag)
+        return stored
 
     def confirm_uploads(
         self, user: int, dataset: str, draft_number: int, files: list[dict[str, Any]], segment: str = ""
@@ -509,7 +566,7 @@ class TransferOps(EntryOps):
                 rows.append(_entry(item, key, row.size, row.etag, sha1, row.id))
             else:
                 if row.id not in fresh:
-                    fresh[row.id] = (self._verified(area.provider, key, row, sha1, size), sha1)
+                    fresh[row.id] = (self._verified(area.provider, key, sha1, size), sha1)
                 stored = fresh[row.id][0]
                 rows.append(_entry(item, key, stored.size, stored.etag, sha1, row.id))
             results[item.path] = {"remotePath": item.path, "status": "uploaded"}
@@ -519,19 +576,17 @@ class TransferOps(EntryOps):
         self._commit_batch(user, dataset, draft_number, segment, rows, fresh, results, before)
         return {"results": list(results.values())}
 
-    def _verified(
-        self, provider: StorageProvider, key: str, row: Row[Any], sha1: str, size: int
-    ) -> ObjectInfo:
-        """The stored object at a claimed place, if it holds exactly the declared bytes: hashed
-        by this process as it wrote them, or else read back and hashed now."""
+    @staticmethod
+    def _verified(provider: StorageProvider, key: str, sha1: str, size: int) -> ObjectInfo:
+        """The stored object at a claimed place, if it holds exactly the declared bytes, read
+        back and hashed (whoever sent them, the service did not see them pass)."""
         try:
             stored = provider.info(key)
         except NotFound:
             raise InvalidArgument(f"nothing was uploaded to {key!r}") from None
         if stored.size != size:
             raise InvalidArgument(f"the stored object has {stored.size} bytes, the file {size}")
-        written = self.written_here.sha1(row.id, stored.etag)
-        if (written or provider.content_sha1(key)) != sha1:
+        if provider.content_sha1(key) != sha1:
             raise InvalidArgument(f"the bytes stored at {key!r} are not the file's (SHA-1 differs)")
         return dataclasses.replace(stored, sha1=sha1)
 

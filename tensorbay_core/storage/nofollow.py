@@ -20,44 +20,53 @@ _DIRECTORY = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
-def open_directory(real_path: str, create: bool = False) -> int:
-    """A descriptor of the directory ``real_path`` (absolute, already resolved), reached
-    through no symlink (``OSError`` with ``ELOOP`` if one is met); with ``create``, missing
-    directories are made on the way."""
-    if not os.path.isabs(real_path):
-        raise ValueError(f"{real_path!r} is not an absolute path")
-    fd = os.open(os.sep, _DIRECTORY)
+def open_directory(path: str, create: bool = False, base: int | None = None) -> int:
+    """A descriptor of the directory at ``path`` (absolute and already resolved; or, with
+    ``base``, relative to that directory descriptor), reached through no symlink (``OSError``
+    with ``ENOTDIR`` if one is met); with ``create``, missing directories are made on the way.
+    The descriptor is the caller's to close (never ``base`` itself)."""
+    if base is None and not os.path.isabs(path):
+        raise ValueError(f"{path!r} is not an absolute path")
+    parts = [p for p in path.split(os.sep) if p]
+    if base is None:
+        fd, owned = os.open(os.sep, _DIRECTORY), True
+    elif not parts:
+        return os.open(".", _DIRECTORY, dir_fd=base)
+    else:
+        fd, owned = base, False
     try:
-        for part in [p for p in real_path.split(os.sep) if p]:
-            try:
-                inner = os.open(part, _DIRECTORY, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(part, dir_fd=fd)
-                inner = os.open(part, _DIRECTORY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
+        for part in parts:
+            inner = _step(fd, part, create)
+            if owned:
+                os.close(fd)
+            fd, owned = inner, True
     except BaseException:
-        os.close(fd)
+        if owned:
+            os.close(fd)
         raise
     return fd
 
 
-def open_nofollow(real_path: str) -> int:
-    """A read-only descriptor of ``real_path`` (absolute, already resolved); ``OSError``
-    (``ELOOP``) if a symlink is met anywhere on it. The descriptor is non-blocking:
-    check with ``fstat`` that it is a regular file before reading."""
-    if not os.path.isabs(real_path):
-        raise ValueError(f"{real_path!r} is not an absolute path")
-    *directories, name = [part for part in real_path.split(os.sep) if part]
-    fd = os.open(os.sep, _DIRECTORY)
+def _step(directory: int, name: str, create: bool) -> int:
+    """The folder ``name`` in ``directory``, not a symlink; made first if missing and ``create``."""
     try:
-        for directory in directories:
-            inner = os.open(directory, _DIRECTORY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-        return os.open(name, _FILE, dir_fd=fd)
+        return os.open(name, _DIRECTORY, dir_fd=directory)
+    except FileNotFoundError:
+        if not create:
+            raise
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(name, dir_fd=directory)
+    return os.open(name, _DIRECTORY, dir_fd=directory)
+
+
+def open_nofollow(path: str, base: int | None = None) -> int:
+    """A read-only descriptor of the file at ``path`` (as for ``open_directory``), reached
+    through no symlink: ``OSError`` (``ELOOP`` for a link at the file, ``ENOTDIR`` for one
+    on the way) if one is met. The descriptor is non-blocking: check with ``fstat`` that it
+    is a regular file before reading."""
+    folder, name = os.path.split(path)
+    directory = open_directory(folder, base=base)
+    try:
+        return os.open(name, _FILE, dir_fd=directory)
     finally:
-        os.close(fd)
+        os.close(directory)

@@ -19,8 +19,10 @@ import os
 import re
 import shutil
 import stat
+import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
 from typing import IO, Any
@@ -29,7 +31,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from ...errors import InvalidArgument, InvalidConfig, NotFound, PermissionDenied, StorageError, TensorBayError
+from ...errors import InvalidArgument, InvalidConfig, PermissionDenied, StorageError, TensorBayError
 from ...storage.config import Field, StorageConfig
 from ...storage.hashing import HashingReader
 from ...storage.nofollow import open_directory, open_nofollow
@@ -45,6 +47,14 @@ LOCAL_CHUNK = 1 << 20
 #: Names a listing skips: partial writes, and names no valid key can have (control
 #: characters, backslashes, bytes that are not UTF-8).
 _UNLISTED = re.compile(r"[\x00-\x1f\x7f\\\udc80-\udcff]|" + re.escape(TMP_MARK))
+
+
+def _listed(name: str) -> bool:
+    """Whether a file or folder name is listed: not ``_UNLISTED``. Tested without the regular
+    expression for the usual name (printable, no backslash, no mark), once per name listed."""
+    if name.isprintable() and "\\" not in name and TMP_MARK not in name:
+        return True
+    return not _UNLISTED.search(name)
 
 
 def checked_endpoint(config_name: str, endpoint: str) -> str:
@@ -78,6 +88,11 @@ def checked_endpoint(config_name: str, endpoint: str) -> str:
     return url
 
 
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
 class LocalProvider(StorageProvider):
     """A directory on a local (or mounted) disk."""
 
@@ -99,6 +114,9 @@ class LocalProvider(StorageProvider):
     def __init__(self, config: StorageConfig) -> None:
         super().__init__(config)
         self._root = os.path.realpath(config.file_path)
+        self._root_fds: list[int] = []
+        weakref.finalize(self, _close_all, self._root_fds)
+        self._root_lock = threading.Lock()
         if self.value("endpoint"):
             self.signs = frozenset({"GET", "PUT"})
 
@@ -164,6 +182,28 @@ class LocalProvider(StorageProvider):
     def make_filesystem(self) -> AbstractFileSystem:
         return LocalFileSystem()
 
+    def _root_directory(self) -> int:
+        """A descriptor of the root, which writes walk down from through no link.
+
+        Kept open across writes (one open less per file), but checked against the path on
+        every use: a root removed and made again is reopened (never written into the
+        unlinked one, where bytes would vanish), and one swapped for a link is refused. A
+        replaced descriptor stays open until the provider goes (another thread may still be
+        walking from it; closed, its number could be reused for some other directory).
+        """
+        with self._root_lock:
+            try:
+                now = os.lstat(self._root)
+                if self._root_fds:
+                    held = os.fstat(self._root_fds[-1])
+                    if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+                        return self._root_fds[-1]
+                fd = open_directory(self._root)
+            except OSError as exc:
+                raise self.translate_error(exc) from None
+            self._root_fds.append(fd)
+            return fd
+
     def _inside(self, real: str) -> bool:
         return real == self._root or real.startswith(self._root.rstrip(os.sep) + os.sep)
 
@@ -184,8 +224,19 @@ class LocalProvider(StorageProvider):
         return f"{self.type}\x1f\x1f{os.path.join(self._root, clean_key(key))}"
 
     def _refused(self, exc: OSError, key: str) -> TensorBayError:
-        """A failed walk to a key's folder: a link met on the way means it leads outside."""
-        return self.outside(key) if exc.errno == errno.ELOOP else self.translate_error(exc, key)
+        """A failed walk to a key: a link on the way is refused (as leading outside when it
+        does); anything else is what it is."""
+        parts = clean_key(key).split("/")
+        through = [
+            p for i in range(1, len(parts)) if os.path.islink(p := os.path.join(self._root, *parts[:i]))
+        ]
+        if exc.errno == errno.ELOOP or through:
+            self.fs_path(key)  # PermissionDenied if the link leads outside
+            return PermissionDenied(
+                f"{key!r} on storage config {self.config.name!r} is reached through a symbolic link; "
+                "objects are never written or deleted through one"
+            )
+        return self.translate_error(exc, key)
 
     def outside(self, key: str) -> PermissionDenied:
         """The error for a key whose path leads outside the root."""
@@ -252,7 +303,7 @@ class LocalProvider(StorageProvider):
                 entries = [
                     (entry.name + "/" if entry.is_dir() else entry.name, entry)
                     for entry in it
-                    if not _UNLISTED.search(entry.name)
+                    if _listed(entry.name)
                 ]
         except FileNotFoundError:
             return []
@@ -275,15 +326,23 @@ class LocalProvider(StorageProvider):
 
     def open(self, key: str, mode: str = "rb") -> IO[bytes]:
         """Open an object to read, following no symlink: not one that leads outside the
-        root, and not one swapped in after ``fs_path`` resolved the path (``PermissionDenied``)."""
+        root, and not one swapped in after ``fs_path`` resolved the path (``PermissionDenied``).
+
+        Most keys hold no link: they are opened by a walk down from the root's descriptor
+        alone; only a key that meets a link on the way is resolved first (and then walked
+        from ``/``), so a link inside the tree still reads what it leads to."""
         key = clean_key(key)
         if mode != "rb":
             raise InvalidArgument("local objects open only to read; write with put_stream or put_file")
-        path = self.fs_path(key)
         try:
-            fd = open_nofollow(path)
+            fd = open_nofollow(key, base=self._root_directory())
         except OSError as exc:
-            raise self._refused(exc, key) from None
+            if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                raise self.translate_error(exc, key) from None
+            try:
+                fd = open_nofollow(self.fs_path(key))
+            except OSError as again:
+                raise self._refused(again, key) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise self.not_a_file(key)
@@ -292,15 +351,15 @@ class LocalProvider(StorageProvider):
     def _atomic_write(self, key: str, fill: Callable[[IO[bytes]], Any]) -> ObjectInfo:
         """Write ``key`` through ``fill(file)`` into a hidden file, then rename it into place.
 
-        Both happen relative to the key's folder, opened through no symlink (see
-        ``nofollow``): a folder swapped for a link after the key was checked is refused
-        (``PermissionDenied``), never written through.
+        Both happen relative to the key's folder, reached from the root's descriptor through
+        no symlink (see ``nofollow``): a write never goes through a link, not even one inside
+        the root, and a folder swapped for one is refused (``PermissionDenied``).
         """
         key = clean_key(key)
-        folder, name = os.path.split(self.fs_path(key))
+        folder, name = os.path.split(key)
         tmp = f"{TMP_MARK}{uuid.uuid4().hex}"
         try:
-            directory = open_directory(folder, create=True)
+            directory = open_directory(folder, create=True, base=self._root_directory())
         except OSError as exc:
             raise self._refused(exc, key) from None
         done = False
@@ -343,20 +402,10 @@ class LocalProvider(StorageProvider):
         if source is not None and not isinstance(source, LocalProvider):
             return super().copy(src_key, dst_key, source, size=size)
         origin = source or self
-        src_key, dst_key = clean_key(src_key), clean_key(dst_key)
-        src = origin.fs_path(src_key)
-        if not os.path.isfile(src):
-            raise NotFound(f"{src_key!r} on storage config {origin.config.name!r} does not exist")
-        digest: list[str] = []
-
-        def fill(out: IO[bytes]) -> None:
-            with origin.open(src_key) as source_file:
-                reader = HashingReader(source_file)
-                shutil.copyfileobj(reader, out, LOCAL_CHUNK)
-            digest.append(reader.hexdigest())
-
-        stored = self._atomic_write(dst_key, fill)
-        return dataclasses.replace(stored, sha1=digest[0])
+        with origin.open(src_key) as source_file:
+            reader = HashingReader(source_file)
+            stored = self._atomic_write(dst_key, lambda out: shutil.copyfileobj(reader, out, LOCAL_CHUNK))
+        return dataclasses.replace(stored, sha1=reader.hexdigest())
 
     def opened_etag(self, stream: IO[bytes]) -> str | None:
         """The open file's own etag (a path may name another file by now)."""
@@ -364,21 +413,16 @@ class LocalProvider(StorageProvider):
 
     def existing(self, keys: list[str]) -> set[str]:
         """Which keys name anything on disk (a file, a folder, a link, dangling or not): one
-        lstat each, after the key is confined to the root."""
-        found = set()
-        for key in keys:
-            self.fs_path(key)
-            if os.path.lexists(os.path.join(self._root, clean_key(key))):
-                found.add(key)
-        return found
+        lstat each. (A key through a link is reported by what the link leads to; nothing is
+        ever written through one.)"""
+        return {key for key in keys if os.path.lexists(os.path.join(self._root, clean_key(key)))}
 
     def delete(self, key: str) -> None:
-        """Remove the file ``key`` names, relative to its folder opened through no symlink
-        (a link at the key itself is removed, never what it points to)."""
+        """Remove the file ``key`` names, relative to its folder reached from the root through
+        no symlink (a link at the key itself is removed, never what it points to)."""
         folder, name = os.path.split(clean_key(key))
-        real_folder = self.fs_path(folder)
         try:
-            directory = open_directory(real_folder)
+            directory = open_directory(folder, base=self._root_directory())
         except FileNotFoundError:
             return
         except OSError as exc:
