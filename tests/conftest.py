@@ -20,13 +20,22 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def gas(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> GAS:
-    """A GAS with a fresh namespace: its own TENSORBAY_HOME, or its own user on `gas serve`
-    (named after ``tmp_path``, which is therefore the user's local area)."""
+def gas_options(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    """What reaches a fresh namespace: its own TENSORBAY_HOME (``home``), or the ``access_key``
+    and ``url`` of its own user on `gas serve` (named after ``tmp_path``, which is therefore
+    the user's local area). Also the ``storage_options`` of ``tb://``."""
     if mode == "embedded":
-        return GAS("Accesskey-embedded", home=str(tmp_path / "home"))
+        return {"home": str(tmp_path / "home")}
     server = request.getfixturevalue("gas_server")
-    return GAS(server.new_user(tmp_path.name), url=server.url)
+    return {"access_key": server.new_user(tmp_path.name), "url": server.url}
+
+
+@pytest.fixture
+def gas(gas_options: dict[str, str]) -> GAS:
+    """A GAS with a fresh namespace (see ``gas_options``)."""
+    if "url" in gas_options:
+        return GAS(gas_options["access_key"], url=gas_options["url"])
+    return GAS("Accesskey-embedded", home=gas_options["home"])
 
 
 @pytest.fixture

@@ -41,3 +41,30 @@ def read_all(gas: Any, name: str, revision: str | None = None) -> dict[str, byte
             with data.open() as fp:
                 result[f"{segment.name}/{data.path}"] = fp.read()
     return result
+
+
+def publish(
+    gas: Any, name: str, files: dict[str, bytes], root: Path, labels: dict[str, Any] | None = None
+) -> str:
+    """Upload ``{"segment/remote/path": bytes}`` (segment ``.`` is the default one) with
+    optional TensorBay JSON labels by the same keys into a new dataset, commit it, and return
+    the commit id."""
+    from tensorbay_core.dataset import Data, Dataset
+    from tensorbay_core.label import Label
+
+    gas.create_dataset(name)
+    dataset = Dataset(name)
+    segments: dict[str, Any] = {}
+    for number, (key, content) in enumerate(sorted(files.items())):
+        segment, _, remote_path = key.partition("/")
+        segment = "" if segment == "." else segment
+        if segment not in segments:
+            segments[segment] = dataset.create_segment(segment)
+        local = root / f"{name}-{number}"
+        local.write_bytes(content)
+        data = Data(str(local), target_remote_path=remote_path)
+        if labels and key in labels:
+            data.label = Label.loads(labels[key])
+        segments[segment].append(data)
+    client = gas.upload_dataset(dataset, quiet=True, commit="published")
+    return str(client.commit_id)

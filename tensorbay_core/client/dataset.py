@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 from ..api import DEFAULT_BRANCH
 from ..api.records import BranchInfo, CommitInfo, DataEntry, DatasetInfo, DraftInfo, TagInfo
@@ -64,6 +65,27 @@ class SegmentClient:
             return [b["remotePath"] for b in bodies], truncated
 
         return PagingList(fetch, lambda p: p, self._count, DATA_PAGE)
+
+    def iter_data(self, start_after: str = "") -> Iterator[RemoteData]:
+        """The segment's data after ``start_after``, in path order, page by page: where a
+        reader resumes a walk without listing what comes before."""
+        while True:
+            bodies, truncated = self._fetch(start_after, DATA_PAGE)
+            yield from (self._remote_data(b) for b in bodies)
+            if not truncated or not bodies:
+                return
+            start_after = bodies[-1]["remotePath"]
+
+    def open_data(self, remote_path: str) -> IO[bytes]:
+        """One data's bytes, checked against what was recorded, without fetching its entry
+        first (``get_data(path).open()`` is one request more)."""
+        return self._transport.open_data(self._dataset.name, remote_path, self.name, self._dataset._version())
+
+    def read_data_range(self, remote_path: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of one data (fewer at its end), checked by its object's etag."""
+        return self._transport.read_data_range(
+            self._dataset.name, remote_path, self.name, self._dataset._version(), start, end
+        )
 
     def get_data(self, remote_path: str) -> RemoteData:
         """One data of the segment."""

@@ -27,6 +27,11 @@ class EmbeddedTransport(Transport):
     def open_data(self, dataset: str, path: str, segment: str = "", version: str | None = None) -> IO[bytes]:
         return self.service.open_data(self.user, dataset, path, segment, version)
 
+    def read_data_range(
+        self, dataset: str, path: str, segment: str, version: str | None, start: int, end: int
+    ) -> bytes:
+        return self.service.read_data_range(self.user, dataset, path, segment, version, start, end)
+
     def open_cloud_file(self, config_name: str, path: str) -> IO[bytes]:
         return self.service.provider_for_config(self.user, config_name).open(path)
 

@@ -317,6 +317,30 @@ class HTTPTransport(Transport):
         checked = VerifyingReader(cast(IO[bytes], download), found["size"], found["sha1"], changed)
         return io.BufferedReader(checked, buffer_size=1 << 20)
 
+    def read_data_range(
+        self, dataset: str, path: str, segment: str, version: str | None, start: int, end: int
+    ) -> bytes:
+        """One Range request to the data file's signed URL; the answer must come from the
+        recorded object (its ETag), and a storage that ignores the Range is sliced."""
+        found: DataUrl = self.api.get_data_url(dataset, path, segment, version)
+        end = min(end, found["size"])
+        if start >= end:
+            return b""
+        if not found["url"].startswith(("http://", "https://")):
+            raise StorageError(
+                "the server gave a URL this machine cannot open; a local storage config needs an endpoint "
+                "that points at the server's storage route (http://host:port/storage)"
+            )
+        headers = {**RAW_BYTES, "Range": f"bytes={start}-{end - 1}"}
+        response = self._send("GET", found["url"], "storage", headers=headers)
+        self._raise_for(response)
+        etag = response.headers.get("ETag")
+        if etag and found.get("etag") and _bare_etag(etag) != _bare_etag(found["etag"]):
+            where = f"{segment}/{path}" if segment else path
+            raise DataChanged(f"the object behind {where} of dataset {dataset!r} changed while it was read")
+        body = response.content
+        return body if response.status_code == 206 else body[start:end]
+
     def open_cloud_file(self, config_name: str, path: str) -> IO[bytes]:
         return self._open_url(self.api.get_cloud_file_url(config_name, path)["url"])
 

@@ -36,6 +36,15 @@ class Transport(ABC):
         ``DataChanged``."""
 
     @abstractmethod
+    def read_data_range(
+        self, dataset: str, path: str, segment: str, version: str | None, start: int, end: int
+    ) -> bytes:
+        """Bytes ``[start, end)`` of a data file of a dataset version (fewer at its end), from
+        the object the service recorded or ``DataChanged``. A part cannot be checked by the
+        file's SHA-1, so it is checked by the object's ETag: random access (a Parquet footer,
+        a shuffled sample) then never fetches the whole file."""
+
+    @abstractmethod
     def open_cloud_file(self, config_name: str, path: str) -> IO[bytes]:
         """Open an object of an authorized storage config."""
 

@@ -63,6 +63,19 @@ _embedded: dict[str, Service] = {}
 _embedded_lock = threading.Lock()
 
 
+def _forget_embedded_after_fork() -> None:
+    """A forked child opens its own services: SQLite connections and the lock's state belong
+    to the parent (a training loader's workers fork a process that has read a dataset)."""
+    global _embedded_lock
+    for service in _embedded.values():
+        service.store.engine.dispose(close=False)
+    _embedded.clear()
+    _embedded_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_embedded_after_fork)
+
+
 def embedded_service(home: str | None = None) -> Service:
     """The in-process service for a TENSORBAY_HOME (one per home per process)."""
     home = home or default_home()
