@@ -78,7 +78,8 @@ def _sha1(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Checked:
-    """A data file's object, checked to hold the recorded bytes, and how to check a read."""
+    """A data file's object as recorded (once checked, with the etag it has now), and how to
+    check a read of it."""
 
     provider: StorageProvider
     key: str
@@ -86,6 +87,7 @@ class Checked:
     etag: str
     sha1: str | None
     changed: Callable[[], DataChanged]
+    deleted: Callable[[], DataChanged]
 
 
 @dataclass
@@ -592,14 +594,8 @@ class TransferOps(EntryOps):
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def _checked_object(
-        self, user: int, dataset: str, path: str, segment: str, version: str | None
-    ) -> Checked:
-        """A data file whose object still holds the recorded bytes, and what to check a read by.
-
-        The etag and size must match; on a disk where re-reading is cheap, a changed etag
-        (a ``touch``, a rewrite with the same bytes) is forgiven when the SHA-1 matches.
-        """
+    def _recorded(self, user: int, dataset: str, path: str, segment: str, version: str | None) -> Checked:
+        """A data file's object as it was recorded (nothing asked of the storage yet)."""
         with self.store.read() as conn:
             row = self._entry(conn, user, dataset, segment, path, version)
             provider = self._area(conn, self._dataset(conn, user, dataset)).provider
@@ -614,17 +610,55 @@ class TransferOps(EntryOps):
                 "this version can no longer be read byte-exact"
             )
 
+        def deleted() -> DataChanged:
+            return DataChanged(f"the object behind {where} of dataset {dataset!r} was deleted")
+
+        return Checked(provider, row.storage_key, row.size, row.etag, sha1, changed, deleted)
+
+    def _checked(self, found: Checked) -> Checked:
+        """``found`` if its object still holds the recorded bytes, with the etag it has now.
+
+        The etag and size must match; on a disk where re-reading is cheap, a changed etag
+        (a ``touch``, a rewrite with the same bytes) is forgiven when the SHA-1 matches.
+        """
+        provider = found.provider
         try:
-            current = provider.info(row.storage_key)
+            current = provider.info(found.key)
         except NotFound:
-            raise DataChanged(f"the object behind {where} of dataset {dataset!r} was deleted") from None
-        if current.size != row.size:
-            raise changed()
-        if current.etag != row.etag and not (
-            sha1 and provider.cheap_reads and provider.content_sha1(row.storage_key) == sha1
+            raise found.deleted() from None
+        if current.size != found.size:
+            raise found.changed()
+        if current.etag != found.etag and not (
+            found.sha1 and provider.cheap_reads and provider.content_sha1(found.key) == found.sha1
         ):
-            raise changed()
-        return Checked(provider, row.storage_key, row.size, current.etag, sha1, changed)
+            raise found.changed()
+        return dataclasses.replace(found, etag=current.etag)
+
+    def _open_checked(self, found: Checked) -> tuple[IO[bytes], Checked]:
+        """Open a recorded object, refusing one that is not the recorded one any more.
+
+        Where the opened stream names its object's etag (S3, OSS, Azure: from the request
+        that opens it) that is the check, and the storage is asked nothing more; a stream
+        that cannot say, or a disk where a changed etag may be forgiven, is checked first.
+        """
+        provider = found.provider
+        if provider.cheap_reads:
+            found = self._checked(found)
+        try:
+            stream = provider.open(found.key)
+        except NotFound:
+            raise found.deleted() from None
+        opened = provider.opened_etag(stream)
+        if opened is None and not provider.cheap_reads:
+            try:
+                found = self._checked(found)
+            except BaseException:
+                stream.close()
+                raise
+        elif opened is not None and opened != found.etag:
+            stream.close()
+            raise found.changed()
+        return stream, found
 
     def open_data(
         self,
@@ -636,12 +670,7 @@ class TransferOps(EntryOps):
     ) -> IO[bytes]:
         """Open a data file; the stream raises ``DataChanged`` rather than deliver bytes that
         are not the recorded ones (an object replaced since, or while it is read)."""
-        found = self._checked_object(user, dataset, path, segment, version)
-        stream = found.provider.open(found.key)
-        opened = found.provider.opened_etag(stream)
-        if opened is not None and opened != found.etag:
-            stream.close()
-            raise found.changed()
+        stream, found = self._open_checked(self._recorded(user, dataset, path, segment, version))
         translate = partial(found.provider.translate_error, key=found.key)
         return cast(IO[bytes], VerifyingReader(stream, found.size, found.sha1, found.changed, translate))
 
@@ -649,16 +678,14 @@ class TransferOps(EntryOps):
         self, user: int, dataset: str, path: str, segment: str, version: str | None, start: int, end: int
     ) -> bytes:
         """Bytes ``[start, end)`` of a data file (fewer at its end), read from the recorded
-        object: checked by size and etag as it is opened, since a part has no SHA-1 to match."""
-        found = self._checked_object(user, dataset, path, segment, version)
+        object: checked by its etag as it is opened, since a part has no SHA-1 to match."""
+        found = self._recorded(user, dataset, path, segment, version)
         end = min(end, found.size)
         if start >= end:
             return b""
+        stream, found = self._open_checked(found)
         try:
-            with found.provider.open(found.key) as stream:
-                opened = found.provider.opened_etag(stream)
-                if opened is not None and opened != found.etag:
-                    raise found.changed()
+            with stream:
                 stream.seek(start)
                 return stream.read(end - start)
         except TensorBayError:
@@ -677,6 +704,6 @@ class TransferOps(EntryOps):
     ) -> dict[str, Any]:
         """A signed GET URL of a data file, after checking it is still the recorded object,
         with what a reader checks the download by: ``etag``, ``size`` and (when known) ``sha1``."""
-        found = self._checked_object(user, dataset, path, segment, version)
+        found = self._checked(self._recorded(user, dataset, path, segment, version))
         url = found.provider.sign_url(found.key, "GET", expires)
         return {"url": url, "etag": found.etag, "size": found.size, "sha1": found.sha1}
