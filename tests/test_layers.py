@@ -39,12 +39,12 @@ def layer(name: str) -> list[Path]:
     ("name", "may_not"),
     [
         ("api", ("client", "service", "server", "storage", "builtins", "dataset", "label", "fs")),
-        ("client", ("service", "server", "builtins", "fs")),
+        ("client", ("service", "server", "builtins", "fs", "cli")),
         ("service", ("client", "server", "builtins", "fs")),
         ("server", ("client", "builtins", "fs")),
         ("storage", ("client", "service", "server", "builtins", "api", "fs")),
         # tb:// is a user of the SDK: the same in embedded mode and against a server
-        ("fs", ("service", "server", "builtins", "storage", "api")),
+        ("fs", ("service", "server", "builtins", "storage", "api", "cli")),
     ],
 )
 def test_a_layer_imports_nothing_above_or_beside_it(name: str, may_not: tuple[str, ...]) -> None:

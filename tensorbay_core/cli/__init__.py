@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from .. import __version__
+from ..client.profiles import DEFAULT_PROFILE
 from ..errors import TensorBayError
-from .profiles import DEFAULT_PROFILE
 from .session import Session
 
 #: command name -> "module:attribute" of its click command, inside this package

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .output import echo_json, json_option, table
-from .profiles import (
+from ..client.profiles import (
     SETTINGS,
     Profile,
     list_profiles,
@@ -14,6 +13,7 @@ from .profiles import (
     set_setting,
     settings,
 )
+from .output import echo_json, json_option, table
 from .session import session
 
 

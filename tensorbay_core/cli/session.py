@@ -13,15 +13,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..client.profiles import DEFAULT_PROFILE, EMBEDDED_KEY, Profile, load_profile
 from ..errors import InvalidArgument
-from .profiles import DEFAULT_PROFILE, Profile, load_profile
 from .tbrn import TBRN
 
 if TYPE_CHECKING:
     from ..client import GAS, DatasetClient
-
-#: Embedded mode accepts any key; this one is used when no profile names one.
-EMBEDDED_KEY = "Accesskey-embedded"
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..client.profiles import settings
 from .output import echo_json, json_option, table, when
-from .profiles import settings
 from .session import dataset_at, draft_of, parse_tbrn, session
 from .tbrn import TBRN
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..cli.profiles import DEFAULT_PROFILE, load_profile
-from ..cli.session import EMBEDDED_KEY
 from ..client import GAS
+from ..client.profiles import DEFAULT_PROFILE, EMBEDDED_KEY, load_profile
 from ..errors import InvalidArgument
 
 
@@ -22,7 +21,7 @@ class Credentials:
 
     def connect(self) -> GAS:
         """A new GAS for this process (each worker process calls it for its own). The
-        profile is the CLI's: ``gas auth`` once, and ``tb://`` reads the same server."""
+        profile is the one ``gas auth`` wrote, so ``tb://`` reads the CLI's server."""
         if self.access_key or self.url:
             return GAS(self.access_key or EMBEDDED_KEY, self.url or "", home=self.home)
         found = load_profile(self.profile or DEFAULT_PROFILE)

@@ -1,9 +1,10 @@
-"""``~/.gasconfig``: the CLI's profiles (an access key and a server URL each) and settings.
+"""``~/.gasconfig``: profiles (an access key and a server URL each) and the CLI's settings.
 
-An INI file, as TensorBay's CLI keeps it: one ``[profile NAME]`` section per profile and a
-``[config]`` section for ``gas config``. It holds access keys, so it is written 0600 and
-replaced atomically (a crash never leaves half a file). No profile means the embedded
-default: the service runs in the CLI's process on $TENSORBAY_HOME.
+The ``gas`` command and ``tb://`` URLs find who they are here: ``gas auth`` once, and both
+reach the same server. An INI file, as TensorBay's CLI keeps it: one ``[profile NAME]``
+section per profile and a ``[config]`` section for ``gas config``. It holds access keys, so
+it is written 0600 and replaced atomically (a crash never leaves half a file). No profile
+means the embedded default: the service runs in the caller's process on $TENSORBAY_HOME.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 
 DEFAULT_PROFILE = "default"
+#: Embedded mode accepts any key; this one is used when no profile names one.
+EMBEDDED_KEY = "Accesskey-embedded"
 CONFIG_SECTION = "config"
 #: What ``gas config`` may set, and what each does.
 SETTINGS = {"editor": "the editor `gas draft -e` and `gas commit` open (default $VISUAL, $EDITOR)"}
