@@ -29,6 +29,10 @@ NAMES_NOTHING = {"create_storage_config", "list_dataset_names", "list_storage_co
 NAME_BY_OPERATION = {
     "create_dataset": "other",
     "create_branch": "feature",
+    "delete_branch": "old",
+    "create_tag": "v2",
+    "get_tag": "v1",
+    "delete_tag": "v1",
     "create_segment": "seg",
     "delete_segment": "",
 }
@@ -42,8 +46,10 @@ def names_of(op: Operation) -> dict[str, str]:
             found[param.name] = "dataset"
         elif param.name == "config_name":
             found[param.name] = "config"
-        elif param.name == "name" and "{name}" in op.path:
-            found[param.name] = "dataset" if op.path.startswith("/datasets/") else "config"
+        elif param.name == "name" and op.path.startswith("/datasets/{name}"):
+            found[param.name] = "dataset"
+        elif param.name == "name" and op.path.startswith("/storage-configs/{name}"):
+            found[param.name] = "config"
     return found
 
 
@@ -85,8 +91,8 @@ def arguments(op: Operation, bucket: Path, dataset: str, config: str) -> dict[st
 
 
 def build_world(transport: HTTPTransport, bucket: Path) -> None:
-    """Config ``cfg`` on ``bucket``; dataset ``ds`` on it with commit 1 (two data), branch main,
-    and open draft #2."""
+    """Config ``cfg`` on ``bucket``; dataset ``ds`` on it with commit 1 (two data), branches
+    main and old, tag v1, and open draft #2."""
     bucket.mkdir()
     (bucket / "obj.bin").write_bytes(IN_BUCKET)
     local = bucket.parent / "up.bin"
@@ -110,6 +116,8 @@ def build_world(transport: HTTPTransport, bucket: Path) -> None:
         "confirm_uploads", dataset="ds", draft_number=1, files=[{**files[0], "key": upload["key"]}]
     )
     transport.call("commit", dataset="ds", draft_number=1, title="one")
+    transport.call("create_branch", dataset="ds", name="old")
+    transport.call("create_tag", dataset="ds", name="v1")
     transport.call("create_draft", dataset="ds", title="second")
 
 

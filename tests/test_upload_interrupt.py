@@ -27,6 +27,7 @@ UPLOAD = textwrap.dedent(
     segment = dataset.create_segment("s")
     for name in sorted(os.listdir(folder)):
         segment.append(Data(os.path.join(folder, name)))
+    os.nice(19)  # on a busy machine the test, not this upload, gets the CPU first
     print("start", flush=True)
     GAS("Accesskey-x", home=home).upload_dataset(dataset, jobs=1, quiet=True)
     """
@@ -58,7 +59,7 @@ def test_sigint_then_resume(tmp_path: Path) -> None:
     )
     assert child.stdout is not None and child.stdout.readline() == b"start\n"
     deadline = time.monotonic() + 60
-    while len(stored_objects(home)) < FILES // 20 and time.monotonic() < deadline and child.poll() is None:
+    while len(stored_objects(home)) < FILES // 50 and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.02)
     child.send_signal(signal.SIGINT)
     _out, err = child.communicate(timeout=60)
