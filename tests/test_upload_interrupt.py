@@ -18,7 +18,7 @@ FILES = 3000
 
 UPLOAD = textwrap.dedent(
     """
-    import os, sys
+    import os, signal, sys
     from tensorbay_core import GAS
     from tensorbay_core.dataset import Data, Dataset
 
@@ -28,6 +28,10 @@ UPLOAD = textwrap.dedent(
     for name in sorted(os.listdir(folder)):
         segment.append(Data(os.path.join(folder, name)))
     os.nice(19)  # on a busy machine the test, not this upload, gets the CPU first
+    # Ctrl-C as on a terminal, whatever this process inherited (a SIGINT ignored or blocked
+    # by the process that started it is inherited across exec)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print("start", flush=True)
     GAS("Accesskey-x", home=home).upload_dataset(dataset, jobs=1, quiet=True)
     """
