@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import AlreadyExists, InvalidArgument, NotFound
 from ..names import check_name
 from .base import ServiceBase
-from .store import branches, now, tags
+from .store import branches, datasets, now, tags
 
 
 def _tag_json(row: Row[Any]) -> dict[str, Any]:
@@ -33,6 +33,7 @@ class TagOps(ServiceBase):
             commit_id = self._resolve_commit(conn, ds, version)
             if commit_id is None:
                 raise InvalidArgument("a tag names a commit; commit a draft first")
+            self._lock_names(conn, ds)
             if self._is_branch(conn, ds, name):
                 raise AlreadyExists(f"{name!r} is a branch of dataset {dataset!r}; a tag needs another name")
             try:
@@ -69,6 +70,13 @@ class TagOps(ServiceBase):
         if row is None:
             raise NotFound(f"tag {name!r} of dataset {ds.name!r} does not exist")
         return row
+
+    @staticmethod
+    def _lock_names(conn: Connection, ds: Row[Any]) -> None:
+        """Hold the dataset row until the transaction ends: a new tag and a new branch each
+        check the other's names and then insert, so two server processes must not interleave
+        those steps (one would miss the other's name)."""
+        conn.execute(select(datasets.c.id).where(datasets.c.id == ds.id).with_for_update())
 
     @staticmethod
     def _is_branch(conn: Connection, ds: Row[Any], name: str) -> bool:

@@ -125,7 +125,8 @@ class VersionOps(TagOps, GarbageOps):
             raise InvalidArgument("a draft needs a title")
         with self.store.begin() as conn:
             ds = self._dataset(conn, user, dataset)
-            return self._new_draft(conn, ds, self._branch_head(conn, ds, branch_name), title, description)
+            head = self._branch_head(conn, ds, branch_name, lock=True)  # not one being deleted
+            return self._new_draft(conn, ds, head, title, description)
 
     def open_draft(
         self, user: int, dataset: str, title: str, description: str = "", branch_name: str = DEFAULT_BRANCH
@@ -299,6 +300,7 @@ class VersionOps(TagOps, GarbageOps):
             commit_id = self._resolve_commit(conn, ds, version)
             if commit_id is None:
                 raise InvalidArgument("a branch needs a commit to start from; commit a draft first")
+            self._lock_names(conn, ds)
             if self._is_tag(conn, ds, name):
                 raise AlreadyExists(f"{name!r} is a tag of dataset {dataset!r}; a branch needs another name")
             try:
